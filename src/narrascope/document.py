@@ -78,6 +78,9 @@ class Document:
     # Input as read, before extraction. Not serialised: the store keeps the clean text only.
     raw: str | bytes | None = field(default=None, repr=False)
     raw_format: str | None = None  # "html" | "text"
+    # Per-process working data shared between stages (e.g. one encoder pass feeding
+    # several heads). Never serialised or stored.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- spans ---------------------------------------------------------------
     def spans_of(self, layer: str) -> list[Span]:
@@ -119,7 +122,7 @@ class Document:
 
     # -- serialisation -------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("raw", "raw_format")}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _TRANSIENT}
         d["segments"] = [asdict(s) for s in self.segments]
         d["spans"] = [asdict(s) for s in self.spans]
         d["labels"] = [asdict(lab) for lab in self.labels]
@@ -133,7 +136,7 @@ class Document:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Document":
         known = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in d.items() if k in known and k not in ("segments", "spans", "labels")}
+        kwargs = {k: v for k, v in d.items() if k in known and k not in ("segments", "spans", "labels", *_TRANSIENT)}
         doc = cls(**kwargs)
         doc.segments = [Segment(**s) for s in d.get("segments") or []]
         doc.spans = [Span(**s) for s in d.get("spans") or []]
@@ -146,6 +149,8 @@ class Document:
     def from_json(cls, s: str) -> "Document":
         return cls.from_dict(json.loads(s))
 
+
+_TRANSIENT = ("raw", "raw_format", "cache")
 
 _WS = re.compile(r"\s+")
 
