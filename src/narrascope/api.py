@@ -1,0 +1,111 @@
+"""The small public Python API: ``analyze_text`` and ``Corpus``."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .document import Document
+from .errors import InputError
+from .pipeline import Pipeline, load_config
+
+_HTML_SNIFF = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[\s>]|<meta|<!--)", re.IGNORECASE)
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML_SNIFF.match(text[:2000])) or ("</p>" in text[:20000] and "<p" in text[:20000])
+
+
+@lru_cache(maxsize=4)
+def _pipelines(config_key: str | None) -> tuple[Pipeline, Pipeline]:
+    config = load_config(config_key)
+    return Pipeline.from_config(config, "prepare"), Pipeline.from_config(config, "analyze")
+
+
+def prepare_documents(items: Iterable[Document | InputError], config: str | None = None) -> Iterator[Document | InputError]:
+    """Run the prepare stages (extract, segment, language, sentences) in this process."""
+    prepare, _ = _pipelines(config)
+    for item in items:
+        if isinstance(item, InputError):
+            yield item
+            continue
+        yield prepare([item])[0]
+
+
+def analyze_text(text_or_html: str, url: str | None = None, *, outlet: str | None = None, config: str | None = None) -> Document:
+    """Analyse one article (plain text or HTML) with the full pipeline; nothing is stored.
+
+    Raises ``InputError`` when no article text can be found.
+    """
+    if not isinstance(text_or_html, str):
+        raise TypeError("analyze_text expects a str (decode bytes first, or use narrascope.readers)")
+    doc = Document(source=url or "<text>", url=url, outlet=outlet, raw=text_or_html,
+                   raw_format="html" if looks_like_html(text_or_html) else "text")
+    prepare, analyze = _pipelines(config)
+    doc = analyze(prepare([doc]))[0]
+    if doc.meta.get("problem"):
+        raise InputError(doc.source, doc.meta["problem"])
+    return doc
+
+
+class Corpus:
+    """A corpus in one DuckDB file.
+
+    >>> corpus = Corpus("narrascope.duckdb")
+    >>> corpus.analyze(["articles/"])      # doctest: +SKIP
+    >>> for doc in corpus: print(doc.title)  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | Path = "narrascope.duckdb", *, config: str | None = None):
+        self.path = str(path)
+        self.config_path = config
+
+    def _store(self, read_only: bool = False):
+        from .store import Store
+
+        return Store(self.path, read_only=read_only)
+
+    def analyze(self, sources: list[str], *, workers: int = 1, options=None, force: bool = False):
+        """Analyse files, folders, URLs, feeds, WARC or JSONL/CSV into the corpus; returns run stats."""
+        from .engines.local import run_analysis
+        from .readers import iter_inputs
+
+        with self._store() as store:
+            return run_analysis(iter_inputs(list(sources), options), store, load_config(self.config_path),
+                                workers=workers, force=force)
+
+    def get(self, doc_id: str) -> Document | None:
+        with self._store(read_only=True) as store:
+            ids = store.find_ids(doc_id)
+            return store.get(ids[0]) if len(ids) == 1 else None
+
+    def __iter__(self) -> Iterator[Document]:
+        with self._store(read_only=True) as store:
+            yield from store.iter_documents()
+
+    def __len__(self) -> int:
+        with self._store(read_only=True) as store:
+            return store.count()
+
+    def stats(self) -> dict[str, Any]:
+        with self._store(read_only=True) as store:
+            return store.stats()
+
+    def duplicates(self) -> list[dict]:
+        with self._store(read_only=True) as store:
+            return store.duplicates()
+
+    def export(self, path: str | Path, fmt: str = "jsonl") -> int:
+        with self._store(read_only=True) as store:
+            return store.export(path, fmt)
+
+    def report(self, path: str | Path = "report.html") -> int:
+        from .report import write_report
+
+        with self._store(read_only=True) as store:
+            return write_report(store, path)
+
+    def __repr__(self) -> str:
+        return f"Corpus({self.path!r})"

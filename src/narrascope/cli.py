@@ -1,0 +1,343 @@
+"""The ``narrascope`` command: a thin shell over the library."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .errors import NarrascopeError
+
+DEFAULT_DB = "narrascope.duckdb"
+
+console = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def _db_option(f):
+    return click.option(
+        "--db",
+        "db",
+        default=lambda: os.environ.get("NARRASCOPE_DB", DEFAULT_DB),
+        show_default=f"$NARRASCOPE_DB or {DEFAULT_DB}",
+        type=click.Path(dir_okay=False),
+        help="The DuckDB file that holds the corpus.",
+    )(f)
+
+
+def _read_options(f):
+    f = click.option("--field-map", "field_map", metavar="FIELD=COLUMN,...", default=None,
+                     help="For JSONL/CSV inputs: which column holds each field "
+                          "(fields: text, html, url, title, published, outlet, authors), e.g. text=body,published=date.")(f)
+    f = click.option("--allow-private", is_flag=True, help="Allow fetching URLs on private, loopback or link-local addresses.")(f)
+    f = click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds allowed per URL fetch.")(f)
+    f = click.option("--max-bytes", type=int, default=20_000_000, show_default=True, help="Largest input accepted, in bytes.")(f)
+    return f
+
+
+def _make_read_options(field_map, allow_private, timeout, max_bytes):
+    from .readers import ReadOptions
+
+    mapping = None
+    if field_map:
+        mapping = {}
+        for pair in field_map.split(","):
+            if "=" not in pair:
+                raise click.BadParameter(f"expected FIELD=COLUMN, got {pair!r}", param_hint="--field-map")
+            k, v = pair.split("=", 1)
+            mapping[k.strip()] = v.strip()
+    return ReadOptions(field_map=mapping, allow_private=allow_private, timeout=timeout, max_bytes=max_bytes)
+
+
+def _examples_dir() -> Path:
+    return Path(str(resources.files("narrascope").joinpath("examples")))
+
+
+class NarrascopeGroup(click.Group):
+    """Turns NarrascopeError into one clear line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except NarrascopeError as exc:
+            console.print(f"[bold red]error:[/] {exc}")
+            sys.exit(1)
+
+
+@click.group(cls=NarrascopeGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="narrascope")
+def cli():
+    """narrascope: who says what about whom in the news, how, and where it spreads.
+
+    \b
+    Typical session:
+      narrascope analyze articles/ feed.xml https://example.org/news.html
+      narrascope report -o report.html
+      narrascope show 3f2a           # one document, by id prefix
+      narrascope export --format jsonl -o corpus.jsonl
+
+    Every command has --help. The corpus lives in one DuckDB file
+    (narrascope.duckdb, or --db FILE, or $NARRASCOPE_DB).
+    """
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@_db_option
+@click.option("--workers", "-w", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Processes to run stages in (1 = in this process).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="A pipeline config (TOML) to use instead of the built-in default.")
+@click.option("--examples", is_flag=True, help="Analyse the bundled example articles (constructed for this project).")
+@click.option("--strict", is_flag=True, help="Exit non-zero if any input had a problem.")
+@click.option("--force", is_flag=True, help="Re-analyse inputs even if they were stored unchanged before.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; problems are still printed.")
+@_read_options
+def analyze(sources, db, workers, config_path, examples, strict, force, quiet, field_map, allow_private, timeout, max_bytes):
+    """Analyse articles into the store.
+
+    SOURCES are files, folders (read recursively), URLs, URL-list files, RSS/Atom
+    feeds, WARC files, and JSONL/CSV exports. Each input is read, cleaned,
+    segmented, split into sentences and stored once; exact and near duplicates
+    are linked to the first copy instead of being analysed again. Inputs stored
+    unchanged by an earlier run are skipped, so an interrupted run resumes.
+
+    \b
+    Examples:
+      narrascope analyze --examples
+      narrascope analyze pages/ --db corpus.duckdb --workers 2
+      narrascope analyze export.jsonl --field-map text=body,published=date
+      narrascope analyze urls.txt https://example.org/article.html
+    """
+    from .engines.local import run_analysis
+    from .pipeline import load_config
+    from .readers import iter_inputs
+    from .store import Store
+
+    sources = list(sources)
+    if examples:
+        sources.append(str(_examples_dir()))
+    if not sources:
+        raise click.UsageError("give at least one SOURCE (file, folder, URL, feed, WARC, JSONL/CSV) or --examples")
+    config = load_config(config_path)
+    options = _make_read_options(field_map, allow_private, timeout, max_bytes)
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        SpinnerColumn(), TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}", style="dim"), TimeElapsedColumn(),
+        console=console, disable=quiet or not console.is_terminal, transient=True,
+    )
+    counts = {"problem": 0}
+
+    def on_item(source: str, status: str, message: str | None) -> None:
+        if status == "problem":
+            counts["problem"] += 1
+            progress.console.print(f"[red]problem[/] {source}: {message}")
+        elif status == "warning":
+            progress.console.print(f"[yellow]warning[/] {source}: {message}")
+        progress.update(task, advance=1 if status != "warning" else 0, last=_short(source))
+
+    with Store(db) as store, progress:
+        task = progress.add_task("analyse", total=_count_inputs(sources), last="")
+        stats = run_analysis(iter_inputs(sources, options), store, config, workers=workers, on_item=on_item, force=force)
+        totals = store.count()
+
+    _print_summary(stats, db, totals)
+    if strict and (stats.problems):
+        sys.exit(1)
+    if not stats.analysed_anything:
+        console.print("[bold red]nothing could be analysed[/]")
+        sys.exit(1)
+
+
+def _short(source: str, width: int = 40) -> str:
+    return source if len(source) <= width else "…" + source[-(width - 1):]
+
+
+def _count_inputs(sources: list[str]) -> int | None:
+    """Number of files to read when every source is a local path; None otherwise."""
+    n = 0
+    for src in sources:
+        p = Path(src)
+        if p.is_dir():
+            n += sum(1 for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        elif p.is_file() and p.suffix.lower() in {".txt", ".md", ".html", ".htm", ".gz", ".text", ".xhtml"}:
+            n += 1
+        else:
+            return None
+    return n
+
+
+def _print_summary(stats, db: str, totals: int) -> None:
+    table = Table(title=f"narrascope analyze → {db}", show_header=True, header_style="bold")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("inputs read", str(stats.read))
+    table.add_row("stored (new or updated)", str(stats.stored))
+    for kind, n in sorted(stats.duplicates.items()):
+        table.add_row(f"linked as {kind} duplicates", str(n))
+    table.add_row("unchanged since an earlier run", str(stats.unchanged))
+    table.add_row("problems", str(len(stats.problems)), style="red" if stats.problems else None)
+    table.add_row("warnings", str(len(stats.warnings)))
+    table.add_row("documents in the store", str(totals))
+    table.add_row("seconds", f"{stats.seconds:.1f}")
+    console.print(table)
+    if stats.by_outlet:
+        t2 = Table(title="stored this run, by outlet", header_style="bold")
+        t2.add_column("outlet")
+        t2.add_column("documents", justify="right")
+        for outlet, n in stats.by_outlet.most_common(15):
+            t2.add_row(outlet, str(n))
+        console.print(t2)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--jsonl", is_flag=True, help="One JSON object per input on stdout (for scripts).")
+@click.option("--full", is_flag=True, help="With --jsonl: the whole Document (all text, segments, sentences, metadata).")
+@_read_options
+def extract(files, jsonl, full, field_map, allow_private, timeout, max_bytes):
+    """Show the clean text, metadata and segments narrascope extracts (nothing is stored).
+
+    With --jsonl each line has: source, id, title, outlet, authors, published,
+    language, text (the main segment's clean text), segments (each with kind,
+    title, outlet, start, end, text) and meta (e.g. author affiliations).
+
+    \b
+    Example:
+      narrascope extract page.html --jsonl | jq .title
+    """
+    from .api import prepare_documents
+    from .readers import iter_inputs
+
+    options = _make_read_options(field_map, allow_private, timeout, max_bytes)
+    ok = 0
+    for doc in prepare_documents(iter_inputs(list(files), options)):
+        if isinstance(doc, NarrascopeError) or doc.meta.get("problem"):
+            source, problem = (doc.source, doc.problem) if isinstance(doc, NarrascopeError) else (doc.source, doc.meta["problem"])
+            console.print(f"[red]problem[/] {source}: {problem}")
+            continue
+        ok += 1
+        if jsonl:
+            out.print(json.dumps(doc.to_dict() if full else extract_record(doc), ensure_ascii=False), markup=False, highlight=False)
+        else:
+            _print_extracted(doc)
+    if ok == 0:
+        sys.exit(1)
+
+
+def extract_record(doc) -> dict:
+    return {
+        "source": doc.source,
+        "id": doc.id,
+        "url": doc.url,
+        "title": doc.title,
+        "outlet": doc.outlet,
+        "authors": doc.authors,
+        "published": doc.published,
+        "language": doc.language,
+        "text": doc.main_text(),
+        "segments": [
+            {"kind": s.kind, "title": s.title, "outlet": s.outlet, "authors": s.authors, "published": s.published,
+             "start": s.start, "end": s.end, "text": s.text_of(doc)}
+            for s in doc.segments
+        ],
+        "meta": {k: v for k, v in doc.meta.items() if not k.startswith("_")},
+    }
+
+
+def _print_extracted(doc) -> None:
+    from rich.markup import escape
+    from rich.rule import Rule
+
+    out.print(Rule(escape(doc.source)))
+    out.print(f"[bold]{escape(doc.title or '(no title)')}[/]  [dim]{escape(doc.outlet or '')} {escape(doc.published or '')} "
+              f"{escape(', '.join(doc.authors))} lang={doc.language} id={doc.id}[/]")
+    for i, seg in enumerate(doc.segments):
+        head = f"segment {i} [{seg.kind}] {seg.title or ''}" + (f" — {seg.outlet}" if seg.outlet else "")
+        out.print(f"\n[bold cyan]{escape(head)}[/]")
+        out.print(escape(seg.text_of(doc)))
+
+
+@cli.command()
+@click.argument("doc_id")
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the stored Document as JSON.")
+def show(doc_id, db, as_json):
+    """Show one stored document: metadata, segments, duplicates and everything found in it.
+
+    DOC_ID may be a unique prefix of the id (as printed by `narrascope report` or `export`).
+    """
+    from .store import Store
+    from .views import render_document_text
+
+    with Store(db, read_only=True) as store:
+        ids = store.find_ids(doc_id)
+        if not ids:
+            raise click.ClickException(f"no document with id {doc_id!r} in {db}")
+        if len(ids) > 1:
+            raise click.ClickException(f"id prefix {doc_id!r} is ambiguous: {', '.join(ids[:10])}")
+        doc = store.get(ids[0])
+    if as_json:
+        out.print(doc.to_json(), markup=False, highlight=False)
+    else:
+        render_document_text(doc, out)
+
+
+@cli.command()
+@_db_option
+@click.option("-o", "--output", default="report.html", show_default=True, type=click.Path(dir_okay=False),
+              help="Where to write the self-contained HTML report.")
+def report(db, output):
+    """Write a self-contained HTML report of the corpus (no network needed to view it)."""
+    from .report import write_report
+    from .store import Store
+
+    if not Path(db).exists():
+        raise click.ClickException(f"{db}: no such store; run `narrascope analyze ...` first")
+    with Store(db, read_only=True) as store:
+        n = write_report(store, output)
+    console.print(f"wrote {output} ({n} documents)")
+
+
+@cli.command()
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), required=True, help="Output format.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+def export(db, fmt, output):
+    """Export every stored document, one record each, as JSONL, CSV or Parquet."""
+    from .store import Store
+
+    if not Path(db).exists():
+        raise click.ClickException(f"{db}: no such store")
+    with Store(db, read_only=True) as store:
+        n = store.export(output, fmt)
+    console.print(f"wrote {n} documents to {output}")
+
+
+@cli.command()
+def stages():
+    """List the registered pipeline stages and the default pipeline."""
+    from .pipeline import available_stages, default_config
+
+    cfg = default_config()["pipeline"]
+    out.print("default prepare: " + " → ".join(cfg.get("prepare", [])))
+    out.print("default analyze: " + (" → ".join(cfg.get("analyze", [])) or "(none)"))
+    out.print("available: " + ", ".join(available_stages()))
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,274 @@
+"""The local engine: read → prepare → link duplicates → analyse → store.
+
+Stages run in-process (``workers=1``) or in a process pool (``workers>1``);
+each worker builds its pipelines once, so models load once per worker. Reading,
+duplicate linking and the store stay in the main process: the store has one
+writer, and each batch is written in one transaction, so a run killed at any
+point loses at most the batch in flight and a re-run completes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Any, Callable, Iterable, Iterator
+
+from ..document import Document, text_hash
+from ..errors import InputError
+from .. import __version__
+from ..pipeline import Pipeline, get_stage
+
+BATCH_SIZE = 16
+
+
+@dataclass
+class RunStats:
+    """What one run did; printed as the summary table."""
+
+    read: int = 0
+    stored: int = 0
+    unchanged: int = 0  # inputs already stored by an earlier run, skipped
+    duplicates: Counter = field(default_factory=Counter)  # kind -> count
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    by_outlet: Counter = field(default_factory=Counter)
+    by_language: Counter = field(default_factory=Counter)
+    stage_seconds: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def analysed_anything(self) -> bool:
+        return self.stored > 0 or self.unchanged > 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "stored": self.stored,
+            "unchanged": self.unchanged,
+            "duplicates": dict(self.duplicates),
+            "problems": len(self.problems),
+            "warnings": len(self.warnings),
+            "seconds": round(self.seconds, 3),
+            "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
+        }
+
+
+def pipeline_versions(config: dict[str, Any]) -> dict[str, str]:
+    """The versions recorded with every stored row: package, stage list, each stage."""
+    names = list(config.get("pipeline", {}).get("prepare", [])) + list(config.get("pipeline", {}).get("analyze", []))
+    return {"narrascope": __version__, "pipeline": "+".join(names), **{n: get_stage(n).version for n in names}}
+
+
+def fingerprint(doc: Document) -> str:
+    raw = doc.raw if doc.raw is not None else doc.text
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- worker side -------------------------------------------------------------
+
+_WORKER_PIPELINES: dict[str, Pipeline] = {}
+
+
+def _init_worker(config: dict[str, Any]) -> None:
+    for phase in ("prepare", "analyze"):
+        _WORKER_PIPELINES[phase] = Pipeline.from_config(config, phase)
+
+
+def _run_phase(phase: str, batch: list[Document]) -> tuple[list[Document], dict[str, float]]:
+    timings: dict[str, float] = {}
+
+    def on_stage(name: str, seconds: float) -> None:
+        timings[name] = timings.get(name, 0.0) + seconds
+
+    out = _WORKER_PIPELINES[phase](batch, on_stage=on_stage)
+    for doc in out:
+        doc.raw = None  # never ship the raw page back across processes
+        doc.cache.clear()
+    return out, timings
+
+
+class _InProcess:
+    """Executor-like wrapper so one code path serves workers=1 and workers>1."""
+
+    def __init__(self, config: dict[str, Any]):
+        _init_worker(config)
+
+    def submit(self, fn: Callable, *args: Any) -> Future:
+        fut: Future = Future()
+        try:
+            fut.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - surfaced by .result()
+            fut.set_exception(exc)
+        return fut
+
+    def shutdown(self) -> None:
+        pass
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# -- main side ---------------------------------------------------------------
+
+
+def run_analysis(
+    inputs: Iterable[Document | InputError],
+    store,
+    config: dict[str, Any],
+    *,
+    workers: int = 1,
+    on_item: Callable[[str, str, str | None], None] | None = None,
+    force: bool = False,
+) -> RunStats:
+    """Analyse ``inputs`` (as yielded by ``narrascope.readers.iter_inputs``) into ``store``.
+
+    ``on_item(source, status, message)`` is called once per input with status
+    one of ``stored``, ``duplicate``, ``unchanged``, ``problem``, ``warning``.
+    """
+    from ..corpus.dedup import DedupIndex, DuplicateLink, minhash_signature
+
+    stats = RunStats()
+    t_start = time.perf_counter()
+    notify = on_item or (lambda *_: None)
+    dedup_cfg = config.get("dedup", {})
+    num_perm = int(dedup_cfg.get("num_perm", 128))
+    index = DedupIndex(threshold=float(dedup_cfg.get("threshold", 0.8)), num_perm=num_perm)
+    for doc_id, thash, sig in store.signatures():
+        index.add(doc_id, thash, sig)
+
+    prepare_names = list(config.get("pipeline", {}).get("prepare", []))
+    analyze_names = list(config.get("pipeline", {}).get("analyze", []))
+    versions = pipeline_versions(config)
+    run_id = store.start_run(config, versions)
+
+    workers = max(1, int(workers))
+    if workers > 1:
+        executor: Any = ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(config,)
+        )
+    else:
+        executor = _InProcess(config)
+
+    fingerprints: dict[int, str] = {}
+    signatures: dict[str, Any] = {}  # doc id -> minhash, kept here until the doc is saved
+
+    def readable() -> Iterator[Document]:
+        for item in inputs:
+            if isinstance(item, InputError):
+                stats.problems.append((item.source, item.problem))
+                store.record_source(item.source, None, "problem", item.problem)
+                notify(item.source, "problem", item.problem)
+                continue
+            stats.read += 1
+            fp = fingerprint(item)
+            if not force and store.source_done(item.source, fp):
+                stats.unchanged += 1
+                notify(item.source, "unchanged", None)
+                continue
+            fingerprints[id(item)] = fp
+            yield item
+
+    def add_timings(timings: dict[str, float]) -> None:
+        for k, v in timings.items():
+            stats.stage_seconds[k] += v
+
+    def link_duplicates(prepared: list[Document]) -> tuple[list[Document], list[Document]]:
+        """Split into (to analyse, duplicates to store as linked copies)."""
+        fresh, copies = [], []
+        for doc in prepared:
+            fp = doc.meta.pop("_fingerprint", None)
+            doc.meta["fingerprint"] = fp
+            if doc.meta.get("problem"):
+                stats.problems.append((doc.source, doc.meta["problem"]))
+                store.record_source(doc.source, None, "problem", doc.meta["problem"], fp)
+                notify(doc.source, "problem", doc.meta["problem"])
+                continue
+            main = doc.main_text()
+            thash = text_hash(main)
+            sig = minhash_signature(main, num_perm=num_perm)
+            signatures[doc.id] = sig
+            link = index.check_and_add(doc.id, thash, sig)
+            if link is not None:
+                doc.meta["duplicate_of"] = {"id": link.duplicate_of, "kind": link.kind, "similarity": round(float(link.similarity), 4)}
+                copies.append(doc)
+            else:
+                fresh.append(doc)
+        return fresh, copies
+
+    def save(docs: list[Document], status: str) -> None:
+        if not docs:
+            return
+        sigs = {d.id: signatures.pop(d.id) for d in docs if d.id in signatures}
+        store.save(docs, run_id, versions, signatures=sigs)
+        for d in docs:
+            link = d.meta.get("duplicate_of")
+            if link:
+                store.add_duplicate(DuplicateLink(d.id, link["id"], link["kind"], link["similarity"]))
+                stats.duplicates[link["kind"]] += 1
+            else:
+                stats.stored += 1
+            store.record_source(d.source, d.id, status if not link else "duplicate", None, d.meta.get("fingerprint"))
+            stats.by_outlet[d.outlet or "(unknown)"] += 1
+            stats.by_language[d.language or "und"] += 1
+            for w in d.meta.get("warnings", []):
+                stats.warnings.append((d.source, w))
+                notify(d.source, "warning", w)
+            notify(d.source, "duplicate" if link else "stored", d.id)
+
+    prepared_q: deque[tuple[Future, list[Document]]] = deque()
+    analysed_q: deque[tuple[Future, list[Document]]] = deque()
+    max_in_flight = workers * 2
+
+    def drain_analysed(block: bool) -> None:
+        while analysed_q and (block or analysed_q[0][0].done()):
+            fut, copies = analysed_q.popleft()
+            docs, timings = fut.result()
+            add_timings(timings)
+            for d in docs:
+                if d.meta.get("problem"):
+                    stats.problems.append((d.source, d.meta["problem"]))
+                    store.record_source(d.source, None, "problem", d.meta["problem"], d.meta.get("fingerprint"))
+                    notify(d.source, "problem", d.meta["problem"])
+            save([d for d in docs if not d.meta.get("problem")] + copies, "ok")
+
+    def drain_prepared(block: bool) -> None:
+        while prepared_q and (block or prepared_q[0][0].done()):
+            fut, _ = prepared_q.popleft()
+            docs, timings = fut.result()
+            add_timings(timings)
+            fresh, copies = link_duplicates(docs)
+            if fresh and analyze_names:
+                analysed_q.append((executor.submit(_run_phase, "analyze", fresh), copies))
+            else:
+                f: Future = Future()
+                f.set_result((fresh, {}))
+                analysed_q.append((f, copies))
+            drain_analysed(block=len(analysed_q) > max_in_flight)
+
+    try:
+        for batch in _batches(readable(), BATCH_SIZE):
+            for d in batch:
+                d.meta["_fingerprint"] = fingerprints.pop(id(d), None)
+            prepared_q.append((executor.submit(_run_phase, "prepare", batch), batch))
+            drain_prepared(block=len(prepared_q) > max_in_flight)
+        drain_prepared(block=True)
+        drain_analysed(block=True)
+    finally:
+        executor.shutdown()
+    stats.seconds = time.perf_counter() - t_start
+    store.finish_run(run_id, stats.as_dict(), "done")
+    return stats

@@ -1,0 +1,117 @@
+"""Build the report from the store: a list of sections, each a small function.
+
+Later capabilities add a section by appending to ``SECTIONS``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from .. import __version__
+from .charts import bar_chart, column_chart
+
+MAX_DOCS_LISTED = 500
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    html: Markup
+
+
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("narrascope", "report/templates"), autoescape=select_autoescape(default=True))
+
+
+def overview_section(store) -> Section:
+    by_outlet = store.query("SELECT coalesce(outlet, '(unknown)') AS o, count(*) FROM documents GROUP BY o ORDER BY 2 DESC, 1")
+    by_lang = store.query("SELECT coalesce(language, 'und') AS l, count(*) FROM documents GROUP BY l ORDER BY 2 DESC, 1")
+    by_month = store.query(
+        "SELECT substr(published, 1, 7) AS m, count(*) FROM documents WHERE published IS NOT NULL AND length(published) >= 7 "
+        "GROUP BY m ORDER BY m"
+    )
+    html = _env().get_template("overview.html.j2").render(
+        outlet_chart=bar_chart([(o, n) for o, n in by_outlet]),
+        language_chart=bar_chart([(lang, n) for lang, n in by_lang]),
+        month_chart=column_chart([(m, n) for m, n in by_month]),
+        undated=store.query("SELECT count(*) FROM documents WHERE published IS NULL")[0][0],
+    )
+    return Section("overview", "Documents by outlet, language and date", Markup(html))
+
+
+def documents_section(store) -> Section:
+    rows = store.query(
+        "SELECT d.id, d.title, d.outlet, d.published, d.language, d.source, "
+        "(SELECT count(*) FROM segments s WHERE s.doc_id = d.id) AS n_segments, "
+        "(SELECT count(*) FROM spans p WHERE p.doc_id = d.id AND p.layer = 'sentence') AS n_sentences, "
+        "(SELECT any_value(duplicate_of) FROM duplicates x WHERE x.doc_id = d.id) AS dup "
+        f"FROM documents d ORDER BY d.published DESC NULLS LAST, d.outlet, d.title LIMIT {MAX_DOCS_LISTED}"
+    )
+    total = store.count()
+    html = _env().get_template("documents.html.j2").render(rows=rows, total=total, limit=MAX_DOCS_LISTED)
+    return Section("documents", f"Documents ({total})", Markup(html))
+
+
+def segments_section(store) -> Section:
+    rows = store.query(
+        "SELECT d.id, d.title, s.idx, s.kind, s.title, s.outlet, s.\"end\" - s.start AS chars "
+        "FROM segments s JOIN documents d ON d.id = s.doc_id "
+        "WHERE s.doc_id IN (SELECT doc_id FROM segments GROUP BY doc_id HAVING count(*) > 1) "
+        "ORDER BY d.id, s.idx"
+    )
+    by_kind = store.query("SELECT kind, count(*) FROM segments GROUP BY kind ORDER BY 2 DESC")
+    html = _env().get_template("segments.html.j2").render(rows=rows, kind_chart=bar_chart(by_kind))
+    return Section("segments", "Pages with several pieces", Markup(html))
+
+
+def duplicates_section(store) -> Section:
+    rows = store.query(
+        "SELECT x.doc_id, a.outlet, a.title, x.duplicate_of, b.outlet, x.kind, x.similarity "
+        "FROM duplicates x JOIN documents a ON a.id = x.doc_id LEFT JOIN documents b ON b.id = x.duplicate_of "
+        "ORDER BY x.kind, x.similarity DESC"
+    )
+    html = _env().get_template("duplicates.html.j2").render(rows=rows)
+    return Section("duplicates", f"Duplicates ({len(rows)})", Markup(html))
+
+
+def problems_section(store) -> Section:
+    rows = store.query("SELECT source, problem FROM sources WHERE status = 'problem' ORDER BY source LIMIT 500")
+    html = _env().get_template("problems.html.j2").render(rows=rows)
+    return Section("problems", f"Inputs that could not be analysed ({len(rows)})", Markup(html))
+
+
+SECTIONS: list[Callable[[object], Section | None]] = [
+    overview_section,
+    documents_section,
+    segments_section,
+    duplicates_section,
+    problems_section,
+]
+
+
+def build_report(store) -> str:
+    sections = [s for s in (fn(store) for fn in SECTIONS) if s is not None]
+    return _env().get_template("report.html.j2").render(
+        sections=sections,
+        total=store.count(),
+        version=__version__,
+        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
+def write_report(store, path: str | Path) -> int:
+    html = build_report(store)
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return store.count()

@@ -1,0 +1,53 @@
+"""Inline SVG charts for the self-contained report (no JavaScript, no network)."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+PALETTE = ["#3b6ea5", "#d1603d", "#5a9e6f", "#a05195", "#e0a526", "#4fa3a5", "#8c6d46", "#c44e52", "#6b6ecf", "#7f7f7f"]
+
+
+def bar_chart(rows: list[tuple[str, float]], *, width: int = 560, bar_height: int = 20, unit: str = "", max_rows: int = 20) -> Markup:
+    """Horizontal bar chart of (label, value) rows, largest first as given."""
+    rows = rows[:max_rows]
+    if not rows:
+        return Markup('<p class="empty">nothing yet</p>')
+    label_w = min(220, max(60, 7 * max(len(str(r[0])) for r in rows)))
+    vmax = max(v for _, v in rows) or 1
+    plot_w = width - label_w - 60
+    height = bar_height * len(rows) + 8
+    parts = [f'<svg class="chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    for i, (label, value) in enumerate(rows):
+        y = 4 + i * bar_height
+        w = max(1.0, plot_w * value / vmax)
+        text = str(label)
+        if len(text) > 32:
+            text = text[:31] + "…"
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + bar_height * 0.7:.1f}" text-anchor="end" font-size="12">{escape(text)}</text>'
+            f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{bar_height - 5}" fill="{PALETTE[0]}"><title>{escape(str(label))}: {value:g}{escape(unit)}</title></rect>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + bar_height * 0.7:.1f}" font-size="11" fill="#444">{value:g}{escape(unit)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def column_chart(rows: list[tuple[str, float]], *, width: int = 640, height: int = 180) -> Markup:
+    """Vertical columns over time-ordered (label, value) rows, e.g. documents per month."""
+    if not rows:
+        return Markup('<p class="empty">no dates known</p>')
+    vmax = max(v for _, v in rows) or 1
+    n = len(rows)
+    plot_h = height - 40
+    col_w = max(4.0, (width - 40) / n)
+    parts = [f'<svg class="chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    step = max(1, n // 12)
+    for i, (label, value) in enumerate(rows):
+        h = plot_h * value / vmax
+        x = 30 + i * col_w
+        parts.append(f'<rect x="{x:.1f}" y="{10 + plot_h - h:.1f}" width="{col_w * 0.8:.1f}" height="{h:.1f}" fill="{PALETTE[1]}">'
+                     f'<title>{escape(str(label))}: {value:g}</title></rect>')
+        if i % step == 0:
+            parts.append(f'<text x="{x:.1f}" y="{height - 12}" font-size="10" transform="rotate(-30 {x:.1f} {height - 12})">{escape(str(label))}</text>')
+    parts.append(f'<text x="2" y="14" font-size="10" fill="#444">{vmax:g}</text></svg>')
+    return Markup("".join(parts))
