@@ -1,1 +1,177 @@
+"""Readers: turn the user's SOURCES (files, folders, URLs) into Documents carrying raw input.
 
+Each Document has ``source`` (a path, a URL, or ``path#N`` for the N-th record
+of a container), ``raw`` (decoded text), ``raw_format`` ("html" or "text") and
+whatever metadata the container gave. A bad item is yielded as an
+:class:`~narrascope.errors.InputError` (``FetchError`` for downloads) and
+reading goes on with the next one.
+
+The size cap applies to whole files, to downloads, and, for formats read
+record by record (JSON Lines, CSV/TSV, WARC), to each record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from ..document import Document
+from ..errors import FetchError, InputError
+from . import feeds, files, tabular, warc
+from .encoding import DecodeError, decode_bytes
+from .options import ReadOptions
+from .sniff import markup_kind, url_lines
+from .urls import FetchedPage, check_address, fetch_url, is_url, page_format
+
+__all__ = ["ReadOptions", "iter_inputs", "decode_bytes", "fetch_url", "check_address", "FetchedPage", "is_url"]
+
+
+def iter_inputs(sources: list[str], options: ReadOptions | None = None) -> Iterator[Document | InputError]:
+    """Documents (or the InputError of each bad item) from files, folders and http(s) URLs, in order."""
+    options = options or ReadOptions()
+    tabular.check_field_map(options.field_map)
+    for source in sources:
+        yield from _read_source(str(source), options)
+
+
+def _read_source(source: str, options: ReadOptions) -> Iterator[Document | InputError]:
+    if is_url(source):
+        yield from _read_url(source, source, options)
+        return
+    path = Path(source).expanduser()
+    if path.is_dir():
+        for file in files.walk_folder(path):
+            yield from _read_file(file, options)
+    elif path.is_file():
+        yield from _read_file(path, options)
+    elif path.exists():
+        yield InputError(source, "not a regular file or folder")
+    elif "://" in source:
+        yield InputError(source, "only http:// and https:// URLs can be fetched")
+    else:
+        yield InputError(source, "no such file or folder")
+
+
+def _read_file(path: Path, options: ReadOptions) -> Iterator[Document | InputError]:
+    source = str(path)
+    try:
+        kind = files.kind_from_name(path)
+        if kind == "warc":
+            yield from warc.read_warc(path, options)
+            return
+        if kind not in files.STREAMED_KINDS and kind != "unknown":
+            files.check_size(path, source, options.max_bytes)  # before reading anything
+        head = files.read_head(path, source)
+        if kind == "unknown" and head.startswith(b"WARC/"):  # archived payloads may be binary: sniff first
+            yield from warc.read_warc(path, options)
+            return
+        files.refuse_binary(head, source)
+        if kind == "unknown":
+            kind = files.sniff_kind(head)
+        if kind == "jsonl":
+            yield from _fetch_pending(tabular.read_jsonl(path, options), options)
+        elif kind in ("csv", "tsv"):
+            yield from _fetch_pending(tabular.read_csv(path, options, "\t" if kind == "tsv" else None), options)
+        elif kind == "json":
+            yield from _fetch_pending(tabular.read_json(path, options), options)
+        elif kind in ("feed", "xml"):
+            data = files.read_capped(path, source, options.max_bytes)
+            if kind == "xml" and markup_kind(data[:8192].decode("latin-1")) == "html":
+                yield _text_document(data, source, "html")
+            else:
+                yield from _fetch_pending(feeds.read_feed(data, source), options)
+        elif kind == "urls":
+            yield from _read_url_list(files.read_capped(path, source, options.max_bytes), source, options, strict=True)
+        else:  # text or html
+            data = files.read_capped(path, source, options.max_bytes)
+            yield from _read_text_file(data, source, kind, options)
+    except InputError as exc:
+        yield exc
+
+
+def _read_text_file(data: bytes, source: str, kind: str, options: ReadOptions) -> Iterator[Document | InputError]:
+    try:
+        text, encoding = decode_bytes(data)
+    except DecodeError as exc:
+        yield InputError(source, str(exc))
+        return
+    if kind == "text":
+        if url_lines(text):  # a .txt that is nothing but URLs is a URL list
+            yield from _read_url_list(data, source, options, strict=False)
+            return
+        sniffed = markup_kind(text)
+        if sniffed == "feed":
+            yield from _fetch_pending(feeds.read_feed(data, source), options)
+            return
+        kind = sniffed or "text"
+    yield Document(source=source, raw=text, raw_format=kind, meta={"encoding": encoding})
+
+
+def _text_document(data: bytes, source: str, raw_format: str) -> Document | InputError:
+    try:
+        text, encoding = decode_bytes(data)
+    except DecodeError as exc:
+        return InputError(source, str(exc))
+    return Document(source=source, raw=text, raw_format=raw_format, meta={"encoding": encoding})
+
+
+def _read_url_list(data: bytes, source: str, options: ReadOptions, strict: bool) -> Iterator[Document | InputError]:
+    """Fetch every URL of a list file; in a ``.urls`` file (``strict``) other lines are reported."""
+    try:
+        text, _ = decode_bytes(data)
+    except DecodeError as exc:
+        yield InputError(source, str(exc))
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if is_url(line) and not any(c.isspace() for c in line):
+            yield from _read_url(line, line, options)
+        elif strict:
+            yield InputError(f"{source}#{number}", f"not an http(s) URL: {line[:200]}")
+
+
+def _read_url(url: str, source: str, options: ReadOptions) -> Iterator[Document | InputError]:
+    """Fetch ``url``: a page gives one Document, a feed one per entry (teasers fetched in turn)."""
+    try:
+        page = fetch_url(url, options)
+        fmt = page_format(page)
+    except FetchError as exc:
+        yield FetchError(source, exc.problem) if source != url else exc
+        return
+    if fmt == "feed":
+        yield from _fetch_pending(feeds.read_feed(page.body, source, page.charset, page.final_url), options)
+        return
+    yield _page_document(page, source, fmt)
+
+
+def _page_document(page: FetchedPage, source: str, fmt: str, doc: Document | None = None) -> Document | InputError:
+    try:
+        text, encoding = decode_bytes(page.body, page.charset)
+    except DecodeError as exc:
+        return FetchError(source, f"{page.url}: {exc}")
+    doc = doc or Document(source=source)
+    doc.url = page.final_url
+    doc.raw, doc.raw_format, doc.fetched_at = text, fmt, page.fetched_at
+    doc.meta["encoding"] = encoding
+    return doc
+
+
+def _fetch_pending(items: Iterator[Document | InputError], options: ReadOptions) -> Iterator[Document | InputError]:
+    """Pass items through, fetching the article of each Document that has only a URL."""
+    for item in items:
+        if isinstance(item, InputError) or item.raw is not None:
+            yield item
+            continue
+        url = item.url or ""
+        try:
+            page = fetch_url(url, options)
+            fmt = page_format(page)
+        except FetchError as exc:
+            yield FetchError(item.source, f"{url}: {exc.problem}")
+            continue
+        if fmt == "feed":  # no feeds within feeds: one level of expansion only
+            yield FetchError(item.source, f"{url}: link leads to a feed, not an article")
+            continue
+        yield _page_document(page, item.source, fmt, item)
