@@ -125,3 +125,17 @@ def test_xml_that_is_not_a_feed(tmp_path):
     (tmp_path / "data.xml").write_text('<?xml version="1.0"?><catalog><book>War</book></catalog>', encoding="utf-8")
     [err] = _read(tmp_path / "data.xml")
     assert err.problem.startswith("not an RSS or Atom feed")
+
+
+def test_a_parser_crash_is_reported_and_reading_goes_on(tmp_path, monkeypatch):
+    from narrascope.readers import feeds
+
+    def explode(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(feeds, "read_feed", explode)
+    (tmp_path / "a.rss").write_text("<rss version='2.0'><channel><title>x</title></channel></rss>", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Still read.", encoding="utf-8")
+    err, doc = _read(tmp_path)
+    assert isinstance(err, InputError) and err.problem == "could not read (RecursionError: maximum recursion depth exceeded)"
+    assert doc.raw == "Still read."

@@ -87,6 +87,8 @@ def _read_file(path: Path, options: ReadOptions) -> Iterator[Document | InputErr
             yield from _read_text_file(data, source, kind, options)
     except InputError as exc:
         yield exc
+    except Exception as exc:  # noqa: BLE001 - a parser choking on one hostile file must not end the run
+        yield InputError(source, f"could not read ({type(exc).__name__}: {exc})")
 
 
 def _read_text_file(data: bytes, source: str, kind: str, options: ReadOptions) -> Iterator[Document | InputError]:
@@ -137,13 +139,14 @@ def _read_url(url: str, source: str, options: ReadOptions) -> Iterator[Document 
     try:
         page = fetch_url(url, options)
         fmt = page_format(page)
+        if fmt == "feed":
+            yield from _fetch_pending(feeds.read_feed(page.body, source, page.charset, page.final_url), options)
+        else:
+            yield _page_document(page, source, fmt)
     except FetchError as exc:
         yield FetchError(source, exc.problem) if source != url else exc
-        return
-    if fmt == "feed":
-        yield from _fetch_pending(feeds.read_feed(page.body, source, page.charset, page.final_url), options)
-        return
-    yield _page_document(page, source, fmt)
+    except Exception as exc:  # noqa: BLE001 - as for files: report, go on with the next source
+        yield FetchError(source, f"could not read ({type(exc).__name__}: {exc})")
 
 
 def _page_document(page: FetchedPage, source: str, fmt: str, doc: Document | None = None) -> Document | InputError:
