@@ -120,3 +120,14 @@ def test_invalid_warc_refused_and_next_source_read(tmp_path):
     err, doc = list(iter_inputs([str(bad), str(good)]))
     assert isinstance(err, InputError) and err.problem.startswith("not a valid WARC file")
     assert doc.raw == "Fine."
+
+
+def test_warc_without_pages_and_empty_warc_are_reported(tmp_path):
+    path = tmp_path / "images.warc"
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=False)
+        writer.write_record(_http_record(writer, "https://news.example/logo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "image/png"))
+    (tmp_path / "empty.warc.gz").write_bytes(b"")
+    empty, images = list(iter_inputs([str(tmp_path)]))
+    assert empty.problem == "empty file"
+    assert images.source == str(path) and images.problem == "no successful HTML responses in this WARC file"

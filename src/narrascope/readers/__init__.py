@@ -56,13 +56,10 @@ def _read_file(path: Path, options: ReadOptions) -> Iterator[Document | InputErr
     source = str(path)
     try:
         kind = files.kind_from_name(path)
-        if kind == "warc":
-            yield from warc.read_warc(path, options)
-            return
         if kind not in files.STREAMED_KINDS and kind != "unknown":
             files.check_size(path, source, options.max_bytes)  # before reading anything
         head = files.read_head(path, source)
-        if kind == "unknown" and head.startswith(b"WARC/"):  # archived payloads may be binary: sniff first
+        if kind == "warc" or (kind == "unknown" and head.startswith(b"WARC/")):  # payloads may be binary
             yield from warc.read_warc(path, options)
             return
         files.refuse_binary(head, source)

@@ -21,6 +21,7 @@ _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 def read_warc(path: Path, options: ReadOptions) -> Iterator[Document | InputError]:
     """HTML ``response`` records with a 2xx status; ``source`` is ``path#N`` (N counts all records)."""
     source = str(path)
+    html_responses = 0
     try:
         with open(path, "rb") as fh:
             for number, record in enumerate(ArchiveIterator(fh), start=1):
@@ -32,6 +33,7 @@ def read_warc(path: Path, options: ReadOptions) -> Iterator[Document | InputErro
                 media_type, charset = parse_content_type(record.http_headers.get_header("Content-Type") or "")
                 if media_type not in _HTML_TYPES:
                     continue
+                html_responses += 1
                 item = f"{source}#{number}"
                 body = record.content_stream().read(options.max_bytes + 1)
                 if len(body) > options.max_bytes:
@@ -53,6 +55,8 @@ def read_warc(path: Path, options: ReadOptions) -> Iterator[Document | InputErro
                     raw_format="html",
                     meta={"encoding": encoding},
                 )
+        if not html_responses:
+            yield InputError(source, "no successful HTML responses in this WARC file")
     except ArchiveLoadFailed as exc:
         yield InputError(source, f"not a valid WARC file: {exc}")
     except (OSError, EOFError) as exc:
