@@ -90,8 +90,24 @@ LEAD_CAPTION = Rule("lead_caption", "junk", None)  # a teaser/video caption abov
 RULES: tuple[Rule, ...] = JUNK_RULES + MARKER_RULES + (WIDGET_FRAGMENT, LEAD_CAPTION)
 
 
+def _any_rule_pattern(rules: tuple[Rule, ...]) -> re.Pattern[str]:
+    # One alternation of every rule, to skip the per-rule loop for the many lines no rule claims.
+    parts = []
+    for rule in rules:
+        if rule.pattern is None:
+            continue
+        src = re.sub(r"\(\?P<\w+>", "(?:", rule.pattern.pattern)  # group names may repeat across rules
+        parts.append(f"(?i:{src[4:]})" if src.startswith("(?i)") else f"(?:{src})")
+    return re.compile("|".join(parts))
+
+
+_ANY_RULE = _any_rule_pattern(JUNK_RULES + MARKER_RULES)
+
+
 def match_rule(line: str, in_lead: bool = False) -> tuple[Rule, re.Match[str]] | None:
     """The first rule whose pattern covers the whole line, with its match."""
+    if _ANY_RULE.fullmatch(line) is None:
+        return None
     for rule in JUNK_RULES:
         if rule.where == "lead" and not in_lead:
             continue
