@@ -84,3 +84,17 @@ def test_assemble_places_segments_as_offsets_into_one_text():
 
 def test_page_of_only_boilerplate_has_no_segments():
     assert segment_text("Advertisement\n\nLeave a Reply\n\nSubscribe") == []
+
+
+def test_first_line_titles_with_abbreviations_teaser_shape_or_bom():
+    for first in (
+        "Here are all the sexual misconduct accusations against Sen. Al Franken",
+        "WATCH: John Bolton promises the US would overthrow Iran by 2019",
+        "\ufeffVatican Theologian Sacked for Questioning the Pope’s Pontificate",
+    ):
+        page = segment_page(f"{first}\n\n{P1}\n\nWATCH: a teaser inside the body is still removed\n\n{P2}")
+        assert page.title == first.lstrip("\ufeff")
+        assert page.main.paragraphs == [P1, P2]
+    # Two sentences on the first line are a paragraph, not a title.
+    page = segment_page(f"Imperialism. In the context of blameshifting, Russia accuses the US\n\n{P1}")
+    assert page.title is None and len(page.main.paragraphs) == 2

@@ -22,7 +22,7 @@ class Rule:
     name: str
     kind: str  # "junk" | "marker"
     pattern: re.Pattern[str] | None
-    where: str = "any"  # "any" | "lead"
+    where: str = "any"  # "any" | "lead" (above the first prose paragraph) | "body" (not the first line)
 
     def matches(self, line: str) -> re.Match[str] | None:
         return self.pattern.fullmatch(line) if self.pattern is not None else None
@@ -66,8 +66,8 @@ JUNK_RULES: tuple[Rule, ...] = _rules("junk", [
     ("cookie_notice", "any", r"(?i)(?:we|this (?:web)?site) uses? cookies\b.{0,400}|by continuing to (?:use|browse) (?:this|our) (?:site|website)\b.{0,300}"),
     ("cookie_buttons", "any", r"(?i)(?:accept|reject|allow)(?: all)?(?: cookies)?|manage (?:cookie )?(?:settings|preferences|options)|cookie (?:settings|policy|preferences)|i agree|got it!?|more info"),
     # Teaser links inserted inside the body.
-    ("teaser_prefix", "any", r"(?:JUST IN|READ MORE|MORE|READ ALSO|SEE ALSO|RELATED|WATCH|LISTEN|PICTURED|REVEALED|LIVE) ?: .+|(?i:read more|see also|related|also read) ?: .+"),
-    ("teaser_tag", "any", r".{5,200} \[(?:LATEST|INSIGHT|ANALYSIS|REVEAL|REVEALED|VIDEO|PICS|PICTURES|POLL|LIVE|UPDATE|EXCLUSIVE|REPORT|COMMENT|SPOTLIGHT|OPINION|READ)\]"),
+    ("teaser_prefix", "body", r"(?:JUST IN|READ MORE|MORE|READ ALSO|SEE ALSO|RELATED|WATCH|LISTEN|PICTURED|REVEALED|LIVE) ?: .+|(?i:read more|see also|related|also read) ?: .+"),
+    ("teaser_tag", "body", r".{5,200} \[(?:LATEST|INSIGHT|ANALYSIS|REVEAL|REVEALED|VIDEO|PICS|PICTURES|POLL|LIVE|UPDATE|EXCLUSIVE|REPORT|COMMENT|SPOTLIGHT|OPINION|READ)\]"),
     ("read_full_article", "any", r"(?i)(?:source: )?read (?:the )?full (?:article|story)|click here to read (?:more|the full (?:article|story))\.?"),
     ("no_words", "any", r"[\W_]+"),  # separators and markup debris: "***", "<<<>>>"
     ("copyright", "any", r"(?i)(?:©|\(c\)|copyright (?:©|\(c\))?\s*\d{4}).{0,100}"),
@@ -104,12 +104,12 @@ def _any_rule_pattern(rules: tuple[Rule, ...]) -> re.Pattern[str]:
 _ANY_RULE = _any_rule_pattern(JUNK_RULES + MARKER_RULES)
 
 
-def match_rule(line: str, in_lead: bool = False) -> tuple[Rule, re.Match[str]] | None:
+def match_rule(line: str, in_lead: bool = False, first_line: bool = False) -> tuple[Rule, re.Match[str]] | None:
     """The first rule whose pattern covers the whole line, with its match."""
     if _ANY_RULE.fullmatch(line) is None:
         return None
     for rule in JUNK_RULES:
-        if rule.where == "lead" and not in_lead:
+        if (rule.where == "lead" and not in_lead) or (rule.where == "body" and first_line):
             continue
         m = rule.matches(line)
         if m:
@@ -129,8 +129,9 @@ def classify_lines(lines: list[str], title: str | None = None) -> list[Rule | No
     """
     labels: list[Rule | None] = []
     in_lead = True
-    for line in lines:
-        hit = match_rule(line, in_lead)
+    for i, line in enumerate(lines):
+        # A teaser-shaped first line ("WATCH: ...") is the page's own title.
+        hit = match_rule(line, in_lead, first_line=i == 0)
         labels.append(hit[0] if hit else None)
         if hit is None and is_prose(line):
             in_lead = False

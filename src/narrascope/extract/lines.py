@@ -22,7 +22,7 @@ _LOWER_TITLE_WORDS = {
 
 def clean_line(line: str) -> str:
     """One line with its whitespace runs collapsed and ends trimmed."""
-    return _SPACES.sub(" ", line).strip()
+    return _SPACES.sub(" ", line.replace("\ufeff", "")).strip()
 
 
 def same_text(a: str, b: str) -> bool:
@@ -76,11 +76,12 @@ def looks_like_headline(line: str, max_words: int = 25) -> bool:
         return False
     if _NOT_HEADLINE_END.search(line):
         return False
-    first = line.lstrip("\"'“‘«([")[:1]
+    first = line.lstrip("\"'“‘«([#@")[:1]
     if not first or not (first.isupper() or first.isdigit()):
         return False
-    # Two sentences in one line are a paragraph, not a title ("Imperialism. In the context ...").
-    return not re.search(r"[a-z]{2}\. [A-Z]", line)
+    # Two sentences in one line are a paragraph, not a title ("Imperialism. In the context ..."),
+    # but "Sen. Al Franken" is one.
+    return not re.search(r"[a-z]{4}\. [A-Z]", line)
 
 
 def looks_like_person_name(line: str) -> bool:

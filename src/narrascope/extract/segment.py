@@ -250,7 +250,7 @@ def _take_title(entries: list[_Entry], title: str | None) -> tuple[str | None, l
         return None, entries
     line = entries[first].line
     has_more = any(e.is_content for e in entries[first + 1 :])
-    if has_more and looks_like_headline(line):
+    if has_more and looks_like_headline(line, max_words=30):
         return line, entries[:first] + entries[first + 1 :]
     return None, entries
 
