@@ -1,0 +1,102 @@
+"""The README's main job: analyse the bundled examples, then report, show and export."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import duckdb
+import pytest
+
+
+@pytest.fixture(scope="module")
+def examples_db(tmp_path_factory):
+    from clirun import run_cli
+
+    tmp = tmp_path_factory.mktemp("examples")
+    db = tmp / "corpus.duckdb"
+    result = run_cli("analyze", "--examples", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    return db, result
+
+
+def test_examples_are_stored_with_duplicates_linked(examples_db):
+    db, result = examples_db
+    con = duckdb.connect(str(db), read_only=True)
+    n_docs = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    # 5 files, the JSONL holds 4 records and the feed 2 entries: 1 + 1 + 1 + 1 + 4 + 2 = 10 inputs
+    assert n_docs == 10
+    links = con.execute("SELECT a.source, b.source, x.kind FROM duplicates x JOIN documents a ON a.id = x.doc_id "
+                        "JOIN documents b ON b.id = x.duplicate_of").fetchall()
+    pairs = {(frozenset(p.rsplit("/", 1)[-1].split("#")[0] for p in (a, b)), k) for a, b, k in links}
+    # the Riverside Daily record (syndicated.jsonl#1) republishes union_state_pressure with an added line
+    assert (frozenset({"syndicated.jsonl", "union_state_pressure.txt"}), "near") in pairs
+    # the Baltic Wire record (syndicated.jsonl#4) is an exact copy of a feed entry
+    assert (frozenset({"syndicated.jsonl", "feed.xml"}), "exact") in pairs
+    assert len(links) == 2
+    langs = dict(con.execute("SELECT source, language FROM documents").fetchall())
+    ru = [lang for src, lang in langs.items() if src.endswith("minsk_ru_cp1251.txt")]
+    assert ru == ["ru"]
+    text = con.execute("SELECT text FROM documents WHERE source LIKE '%minsk_ru_cp1251.txt'").fetchone()[0]
+    assert "Лукашенко" in text  # decoded from cp1251 correctly
+    assert "documents in the store" in result.stderr
+
+
+def test_examples_boilerplate_and_segments(examples_db):
+    db, _ = examples_db
+    con = duckdb.connect(str(db), read_only=True)
+    doc_id, text, title = con.execute(
+        "SELECT id, text, title FROM documents WHERE source LIKE '%union_state_pressure.txt'").fetchone()
+    assert title == "Is the Union State becoming a one-way street?"
+    for junk in ("Patreon", "Leave a Reply", "Notify of", "2,318 Views", "Quick Donate", "Click to comment"):
+        assert junk not in text
+    segs = con.execute("SELECT kind, title FROM segments WHERE doc_id = ? ORDER BY idx", [doc_id]).fetchall()
+    assert segs[0] == ("main", "Is the Union State becoming a one-way street?")
+    assert [t for k, t in segs if k == "appended"] == ["Harbour strike enters its third week", "City council approves new tram line"]
+    html_text, outlet = con.execute("SELECT text, outlet FROM documents WHERE source LIKE '%minsk_gas_deal.html'").fetchone()
+    assert outlet == "Northern Ledger"
+    assert "brothers do not buy each other" in html_text
+    for junk in ("cookie", "Leave a Reply", "propaganda, the real story", "All rights reserved", "Share on Facebook"):
+        assert junk not in html_text
+
+
+def test_rerun_skips_unchanged_inputs(examples_db, cli):
+    db, _ = examples_db
+    result = cli("analyze", "--examples", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 10
+    assert "unchanged since an earlier run" in result.stderr
+
+
+def test_report_show_and_export(examples_db, cli, tmp_path):
+    db, _ = examples_db
+    report = tmp_path / "report.html"
+    r = cli("report", "--db", str(db), "-o", str(report))
+    assert r.returncode == 0, r.stderr
+    html = report.read_text(encoding="utf-8")
+    for heading in ("Documents by outlet, language and date", "Pages with several pieces", "Duplicates (2)"):
+        assert heading in html
+    assert "Northern Ledger" in html and "<svg" in html
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # self-contained: no external resources
+
+    con = duckdb.connect(str(db), read_only=True)
+    doc_id = con.execute("SELECT id FROM documents WHERE source LIKE '%minsk_gas_deal.html'").fetchone()[0]
+    con.close()
+    r = cli("show", doc_id[:6], "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert "Minsk balks at Moscow" in r.stdout and "Northern Ledger" in r.stdout
+    r = cli("show", doc_id, "--db", str(db), "--json")
+    assert json.loads(r.stdout)["id"] == doc_id
+    r = cli("show", "zzzz", "--db", str(db))
+    assert r.returncode != 0 and "no document" in r.stderr
+
+    for fmt in ("jsonl", "csv", "parquet"):
+        path = tmp_path / f"out.{fmt}"
+        r = cli("export", "--db", str(db), "--format", fmt, "-o", str(path))
+        assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 10 and all(r["text"] for r in rows)
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 10
+    assert duckdb.connect().execute(f"SELECT count(*) FROM '{tmp_path / 'out.parquet'}'").fetchone()[0] == 10
