@@ -1,0 +1,841 @@
+"""The corpus in one DuckDB file: schema, batched writes, reads, stats and export.
+
+Layout and guarantees are described in docs/STORE.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+import threading
+import uuid
+from dataclasses import fields
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from ..document import Document, Label, Segment, Span, text_hash
+from ..errors import StoreError
+
+SCHEMA_VERSION = 1
+EXPORT_FORMATS = ("csv", "jsonl", "parquet")
+SOURCE_STATUSES = ("ok", "duplicate", "problem")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id VARCHAR PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    source VARCHAR NOT NULL,
+    outlet VARCHAR,
+    url VARCHAR,
+    title VARCHAR,
+    authors VARCHAR[],
+    published VARCHAR,
+    language VARCHAR,
+    fetched_at VARCHAR,
+    text VARCHAR NOT NULL,
+    text_hash VARCHAR NOT NULL,
+    meta JSON,
+    versions JSON,
+    run_id VARCHAR,
+    stored_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS segments (
+    doc_id VARCHAR NOT NULL,
+    doc_seq BIGINT NOT NULL,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    title VARCHAR,
+    outlet VARCHAR,
+    authors VARCHAR[],
+    published VARCHAR
+);
+CREATE TABLE IF NOT EXISTS spans (
+    doc_id VARCHAR NOT NULL,
+    doc_seq BIGINT NOT NULL,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    label VARCHAR,
+    score DOUBLE,
+    attrs JSON
+);
+CREATE TABLE IF NOT EXISTS labels (
+    doc_id VARCHAR NOT NULL,
+    doc_seq BIGINT NOT NULL,
+    idx INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    label VARCHAR,
+    score DOUBLE,
+    segment INTEGER,
+    evidence JSON,
+    attrs JSON
+);
+CREATE TABLE IF NOT EXISTS duplicates (
+    doc_id VARCHAR NOT NULL,
+    duplicate_of VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    similarity DOUBLE,
+    PRIMARY KEY (doc_id, duplicate_of)
+);
+CREATE TABLE IF NOT EXISTS signatures (
+    doc_id VARCHAR PRIMARY KEY,
+    text_hash VARCHAR NOT NULL,
+    minhash BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sources (
+    source VARCHAR PRIMARY KEY,
+    doc_id VARCHAR,
+    status VARCHAR NOT NULL,
+    problem VARCHAR,
+    fingerprint VARCHAR,
+    seen_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    config JSON,
+    versions JSON,
+    stats JSON,
+    status VARCHAR NOT NULL
+);
+"""
+
+_TABLES = ("documents", "segments", "spans", "labels", "duplicates", "signatures", "sources", "runs")
+
+_DOC_COLUMNS = (
+    "id, seq, source, outlet, url, title, authors, published, language, fetched_at, "
+    "text, text_hash, meta, versions, run_id, stored_at"
+)
+_SEGMENT_COLUMNS = 'doc_id, doc_seq, idx, start, "end", kind, title, outlet, authors, published'
+_SPAN_COLUMNS = 'doc_id, doc_seq, idx, start, "end", layer, label, score, attrs'
+_LABEL_COLUMNS = "doc_id, doc_seq, idx, layer, label, score, segment, evidence, attrs"
+
+_SIGNATURE_COLUMNS = "doc_id, text_hash, minhash"
+_DUPLICATE_COLUMNS = "doc_id, duplicate_of, kind, similarity"
+_SOURCE_COLUMNS = "source, doc_id, status, problem, fingerprint, seen_at"
+_MAX_PENDING = 1000
+_WRITE_ORDER = (
+    ("documents", _DOC_COLUMNS),
+    ("segments", _SEGMENT_COLUMNS),
+    ("spans", _SPAN_COLUMNS),
+    ("labels", _LABEL_COLUMNS),
+    ("signatures", _SIGNATURE_COLUMNS),
+)
+
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+class Store:
+    """A narrascope corpus in one DuckDB file. Use as a context manager."""
+
+    def __init__(self, path: str | Path = "narrascope.duckdb", read_only: bool = False):
+        self.path = Path(path)
+        self.read_only = read_only
+        # One connection per Store; the lock makes a Store safe to share between threads.
+        self._lock = threading.RLock()
+        # Source outcomes and duplicate links wait here and are written with the next save's
+        # transaction (one statement per batch instead of ~5-10 ms per row); see docs/STORE.md.
+        self._pending_sources: dict[str, tuple] = {}
+        self._pending_links: dict[tuple[str, str], tuple] = {}
+        self._done_sources: dict[str, str | None] | None = None  # source -> fingerprint, loaded on first use
+        self._con = _connect(self.path, read_only)
+        try:
+            self._check_or_create_schema()
+        except BaseException:
+            self._con.close()
+            raise
+
+    # -- lifecycle -----------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                try:
+                    self._flush_pending()
+                finally:
+                    self._con.close()
+                    self._con = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_or_create_schema(self) -> None:
+        tables = {r[0] for r in self._con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+        if "schema_version" in tables:
+            row = self._con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
+            version = row[0] if row else None
+            if version is not None and version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: store schema version {version} is newer than this narrascope supports "
+                    f"({SCHEMA_VERSION}); upgrade narrascope to open it"
+                )
+            if version is not None and set(_TABLES) <= tables:
+                return
+        if self.read_only:
+            raise StoreError(f"{self.path}: a DuckDB file but not a narrascope store (no narrascope tables)")
+        self._con.execute("BEGIN")
+        try:
+            self._con.execute(_SCHEMA)
+            self._con.execute("DELETE FROM schema_version")
+            self._con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
+            self._con.execute("COMMIT")
+        except duckdb.Error as e:
+            _rollback(self._con)
+            raise StoreError(f"{self.path}: could not create the store schema: {e}") from e
+
+    def _require_writable(self) -> None:
+        if self._con is None:
+            raise StoreError(f"{self.path}: store is closed")
+        if self.read_only:
+            raise StoreError(f"{self.path}: store was opened read-only")
+
+    def _conn(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise StoreError(f"{self.path}: store is closed")
+        return self._con
+
+    # -- runs ----------------------------------------------------------------
+    def start_run(self, config: dict, versions: dict) -> str:
+        """Record the start of a run; returns its id (sortable by start time)."""
+        self._require_writable()
+        now = _utcnow()
+        run_id = now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        with self._lock:
+            self._con.execute(
+                "INSERT INTO runs (id, started_at, config, versions, status) VALUES (?, ?, ?, ?, 'running')",
+                [run_id, now, _to_json(config), _to_json(versions)],
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, stats: dict, status: str = "done") -> None:
+        self._require_writable()
+        with self._lock:
+            self._flush_pending()
+            self._con.execute(
+                "UPDATE runs SET finished_at = ?, stats = ?, status = ? WHERE id = ?",
+                [_utcnow(), _to_json(stats), status, run_id],
+            )
+
+    # -- documents -----------------------------------------------------------
+    def save(
+        self,
+        docs: list[Document],
+        run_id: str,
+        versions: dict[str, str],
+        signatures: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        """Store a batch in one transaction, replacing any stored rows of the same ids.
+
+        Either the whole batch is stored or none of it. Duplicate links are left
+        alone (a doc id is a hash of its text, so a re-saved doc keeps its links).
+        """
+        self._require_writable()
+        batch = _last_of_each_id(docs)
+        if not batch:
+            return
+        signatures = signatures or {}
+        by_id = {d.id: d for d in batch}
+        unknown = [k for k in signatures if k not in by_id]
+        if unknown:
+            raise StoreError(f"signatures given for documents not in the batch: {', '.join(unknown[:5])}")
+        # Columns are built before the transaction (seq numbers offset inside it) to keep it short.
+        try:
+            tables = _batch_columns(batch, run_id, _to_json(versions), _utcnow())
+            if signatures:
+                tables["signatures"] = _signature_columns(signatures, by_id)
+        except UnicodeEncodeError as e:
+            raise StoreError(f"{self.path}: could not save a batch of {len(batch)} documents: {_explain(e, batch)}") from e
+        ids = list(by_id)
+        with self._lock:
+            con = self._con
+            con.execute("BEGIN")
+            try:
+                old = con.execute("SELECT seq FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()
+                if old:
+                    _delete_children(con, [r[0] for r in old])
+                    con.execute("DELETE FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+                if signatures:
+                    con.execute("DELETE FROM signatures WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))", [list(signatures)])
+                first_seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM documents").fetchall()[0][0]
+                tables["documents"]["seq"] += first_seq
+                for table in ("segments", "spans", "labels"):
+                    tables[table]["doc_seq"] += first_seq
+                for table, columns in _WRITE_ORDER:
+                    if table in tables:
+                        _append(con, table, columns, tables[table])
+                self._write_pending(con)
+                con.execute("COMMIT")
+                self._pending_sources.clear()
+                self._pending_links.clear()
+            except BaseException as e:
+                _rollback(con)
+                if isinstance(e, duckdb.Error):
+                    raise StoreError(f"{self.path}: could not save a batch of {len(batch)} documents: {_explain(e, batch)}") from e
+                raise
+
+    def has(self, doc_id: str) -> bool:
+        with self._lock:
+            return self._conn().execute("SELECT 1 FROM documents WHERE id = ?", [doc_id]).fetchall() != []
+
+    def known_ids(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._conn().execute("SELECT id FROM documents").fetchall()}
+
+    def count(self) -> int:
+        with self._lock:
+            return self._conn().execute("SELECT count(*) FROM documents").fetchall()[0][0]
+
+    def find_ids(self, prefix: str) -> list[str]:
+        """Stored ids starting with ``prefix`` (for short ids typed by a user)."""
+        with self._lock:
+            rows = self._conn().execute("SELECT id FROM documents WHERE starts_with(id, ?) ORDER BY id", [prefix]).fetchall()
+        return [r[0] for r in rows]
+
+    def get(self, doc_id: str) -> Document | None:
+        with self._lock:
+            con = self._conn()
+            rows = con.execute("SELECT seq FROM documents WHERE id = ?", [doc_id]).fetchall()
+            if not rows:
+                return None
+            docs = _load_documents(con, rows[0][0], rows[0][0])
+        return docs[0] if docs else None
+
+    def iter_documents(self, batch_size: int = 500) -> Iterator[Document]:
+        """Every document stored when iteration starts, in stored order.
+
+        Documents re-saved while iterating move to the end and are not revisited.
+        """
+        with self._lock:
+            last = self._conn().execute("SELECT max(seq) FROM documents").fetchall()[0][0]
+        if last is None:
+            return
+        after = 0
+        while after < last:
+            with self._lock:
+                con = self._conn()
+                bounds = con.execute(
+                    "SELECT max(seq) FROM (SELECT seq FROM documents WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?)",
+                    [after, last, batch_size],
+                ).fetchall()[0][0]
+                if bounds is None:
+                    return
+                docs = _load_documents(con, after + 1, bounds)
+            yield from docs
+            after = bounds
+
+    # -- duplicates and signatures ------------------------------------------
+    def add_duplicate(self, link: Any) -> None:
+        """Record that ``link.doc_id`` duplicates ``link.duplicate_of`` (a dict works too).
+
+        Written with the next save (or flush point, see docs/STORE.md).
+        """
+        self._require_writable()
+        get = link.get if isinstance(link, Mapping) else lambda k: getattr(link, k)
+        similarity = get("similarity")
+        row = (str(get("doc_id")), str(get("duplicate_of")), str(get("kind")),
+               None if similarity is None else float(similarity))
+        with self._lock:
+            self._pending_links[row[:2]] = row
+            if len(self._pending_links) >= _MAX_PENDING:
+                self._flush_pending()
+
+    def duplicates(self) -> list[dict]:
+        with self._lock:
+            self._flush_pending()
+            rows = self._conn().execute(
+                "SELECT doc_id, duplicate_of, kind, similarity FROM duplicates ORDER BY doc_id, duplicate_of"
+            ).fetchall()
+        return [{"doc_id": a, "duplicate_of": b, "kind": k, "similarity": s} for a, b, k, s in rows]
+
+    def signatures(self) -> Iterator[tuple[str, str, np.ndarray]]:
+        """(doc_id, text_hash, minhash) of every stored signature, for rebuilding the dedup index."""
+        after = ""
+        while True:
+            with self._lock:
+                rows = self._conn().execute(
+                    "SELECT doc_id, text_hash, minhash FROM signatures WHERE doc_id > ? ORDER BY doc_id LIMIT 10000", [after]
+                ).fetchall()
+            if not rows:
+                return
+            for doc_id, hash_, blob in rows:
+                yield doc_id, hash_, np.frombuffer(blob, dtype="<u8").astype(np.uint64)
+            after = rows[-1][0]
+
+    # -- sources -------------------------------------------------------------
+    def record_source(
+        self,
+        source: str,
+        doc_id: str | None,
+        status: str,
+        problem: str | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        """Remember an input and what became of it (the latest outcome per source wins).
+
+        Written with the next save (or flush point, see docs/STORE.md).
+        """
+        self._require_writable()
+        if status not in SOURCE_STATUSES:
+            raise ValueError(f"unknown source status {status!r}; expected one of {', '.join(SOURCE_STATUSES)}")
+        with self._lock:
+            source = str(source)  # e.g. a Path
+            self._pending_sources[source] = (source, doc_id, status, problem, fingerprint, _utcnow())
+            if self._done_sources is not None:
+                if status in ("ok", "duplicate"):
+                    self._done_sources[source] = fingerprint
+                else:
+                    self._done_sources.pop(source, None)
+            if len(self._pending_sources) >= _MAX_PENDING:
+                self._flush_pending()
+
+    def source_done(self, source: str, fingerprint: str) -> bool:
+        """True if this exact input (same source, same fingerprint) was already stored."""
+        with self._lock:
+            if self._done_sources is None:
+                # One query, then lookups in memory: a re-run asks this for every input.
+                self._done_sources = dict(self._conn().execute(
+                    "SELECT source, fingerprint FROM sources WHERE status IN ('ok', 'duplicate')"
+                ).fetchall())
+                for src, _, status, _, fp, _ in self._pending_sources.values():
+                    if status in ("ok", "duplicate"):
+                        self._done_sources[src] = fp
+                    else:
+                        self._done_sources.pop(src, None)
+            return fingerprint is not None and self._done_sources.get(source, None) == fingerprint
+
+    def _flush_pending(self) -> None:
+        """Write buffered source outcomes and duplicate links in one transaction."""
+        if not (self._pending_sources or self._pending_links) or self._con is None:
+            return
+        con = self._con
+        con.execute("BEGIN")
+        try:
+            self._write_pending(con)
+            con.execute("COMMIT")
+        except BaseException:
+            _rollback(con)
+            raise
+        self._pending_sources.clear()
+        self._pending_links.clear()
+
+    def _write_pending(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self._pending_links:
+            _append(con, "duplicates", _DUPLICATE_COLUMNS, _arrays(_DUPLICATE_COLUMNS, list(self._pending_links.values()),
+                                                                    floats=("similarity",)), replace=True)
+        if self._pending_sources:
+            _append(con, "sources", _SOURCE_COLUMNS, _arrays(_SOURCE_COLUMNS, list(self._pending_sources.values())),
+                    replace=True)
+
+    # -- corpus-level reads --------------------------------------------------
+    def stats(self) -> dict:
+        """Corpus counts for the report: totals and breakdowns (None keys read "unknown")."""
+        with self._lock:
+            con = self._conn()
+            self._flush_pending()
+
+            def counts(sql: str) -> dict[str, int]:
+                return {("unknown" if k is None else str(k)): n for k, n in con.execute(sql).fetchall()}
+
+            totals = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in _TABLES}  # fixed names
+            return {
+                **totals,
+                "by_outlet": counts("SELECT outlet, count(*) AS n FROM documents GROUP BY 1 ORDER BY n DESC, 1"),
+                "by_language": counts("SELECT language, count(*) AS n FROM documents GROUP BY 1 ORDER BY n DESC, 1"),
+                "by_month": counts(
+                    "SELECT CASE WHEN regexp_matches(published, '^\\d{4}-\\d{2}') THEN substr(published, 1, 7) END AS month,"
+                    " count(*) FROM documents GROUP BY 1 ORDER BY 1 NULLS LAST"
+                ),
+                "segments_by_kind": counts("SELECT kind, count(*) AS n FROM segments GROUP BY 1 ORDER BY n DESC, 1"),
+                "duplicates_by_kind": counts("SELECT kind, count(*) AS n FROM duplicates GROUP BY 1 ORDER BY n DESC, 1"),
+                "spans_by_layer": counts("SELECT layer, count(*) AS n FROM spans GROUP BY 1 ORDER BY n DESC, 1"),
+                "labels_by_layer": counts("SELECT layer, count(*) AS n FROM labels GROUP BY 1 ORDER BY n DESC, 1"),
+                "sources_by_status": counts("SELECT status, count(*) AS n FROM sources GROUP BY 1 ORDER BY n DESC, 1"),
+            }
+
+    def query(self, sql: str, params: list | dict | None = None) -> list[tuple]:
+        """Run one SQL statement and return its rows; any change it makes is rolled back."""
+        with self._lock:
+            con = self._conn()
+            self._flush_pending()
+            try:
+                # One statement only: a second one could end the transaction that is rolled back.
+                if len(con.extract_statements(sql)) != 1:
+                    raise StoreError("query failed: give exactly one SQL statement")
+            except duckdb.Error as e:
+                raise StoreError(f"query failed: {e}") from e
+            con.execute("BEGIN")
+            try:
+                return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+            except duckdb.Error as e:
+                raise StoreError(f"query failed: {e}") from e
+            finally:
+                _rollback(con)
+
+    # -- export --------------------------------------------------------------
+    def export(self, path: str | Path, fmt: str) -> int:
+        """Write every stored document to ``path`` as jsonl, csv or parquet; returns the count."""
+        fmt = fmt.lower().lstrip(".")
+        if fmt not in EXPORT_FORMATS:
+            raise StoreError(f"unknown export format {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise StoreError(f"cannot export to {path}: directory {path.parent} does not exist")
+        if path.is_dir():
+            raise StoreError(f"cannot export to {path}: it is a directory")
+        # Write next to the target and rename, so a failed export never leaves half a file.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            if fmt == "jsonl":
+                n = self._export_jsonl(tmp)
+            elif fmt == "csv":
+                n = self._export_csv(tmp)
+            else:
+                n = self._export_parquet(tmp)
+            os.replace(tmp, path)
+        except OSError as e:
+            raise StoreError(f"cannot export to {path}: {e.strerror or e}") from e
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return n
+
+    def _duplicate_of(self) -> dict[str, str]:
+        with self._lock:
+            self._flush_pending()
+            rows = self._conn().execute(_DUPLICATE_OF_SQL).fetchall()
+        return dict(rows)
+
+    def _export_jsonl(self, path: Path) -> int:
+        duplicate_of = self._duplicate_of()
+        n = 0
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            for doc in self.iter_documents():
+                record = _document_record(doc)
+                if doc.id in duplicate_of:
+                    record["duplicate_of"] = duplicate_of[doc.id]
+                fh.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+                n += 1
+        return n
+
+    def _export_csv(self, path: Path) -> int:
+        header = ["id", "source", "outlet", "url", "title", "authors", "published", "language",
+                  "n_segments", "n_spans", "duplicate_of", "text"]
+        sql = f"""
+            WITH dup AS ({_DUPLICATE_OF_SQL}),
+                 seg AS (SELECT doc_seq, count(*) AS n FROM segments GROUP BY doc_seq),
+                 spn AS (SELECT doc_seq, count(*) AS n FROM spans GROUP BY doc_seq)
+            SELECT d.id, d.source, d.outlet, d.url, d.title, array_to_string(d.authors, '; '), d.published,
+                   d.language, coalesce(seg.n, 0), coalesce(spn.n, 0), dup.duplicate_of, d.text
+            FROM documents d
+            LEFT JOIN seg ON seg.doc_seq = d.seq
+            LEFT JOIN spn ON spn.doc_seq = d.seq
+            LEFT JOIN dup ON dup.doc_id = d.id
+            ORDER BY d.seq
+        """
+        n = 0
+        with self._lock:
+            self._flush_pending()
+            cur = self._conn().cursor()
+        try:
+            cur.execute(sql)
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+                writer.writerow(header)
+                while rows := cur.fetchmany(1000):
+                    writer.writerows(rows)
+                    n += len(rows)
+        finally:
+            cur.close()
+        return n
+
+    def _export_parquet(self, path: Path) -> int:
+        # COPY takes no bound parameters for its target; the path is quoted as a SQL literal.
+        target = str(path).replace("'", "''")
+        with self._lock:
+            self._flush_pending()
+        sql = f"""
+            COPY (
+                WITH dup AS ({_DUPLICATE_OF_SQL}),
+                seg AS (SELECT doc_seq, list({{'start': start, 'end': "end", 'kind': kind, 'title': title,
+                            'outlet': outlet, 'authors': authors, 'published': published}} ORDER BY idx) AS segments
+                        FROM segments GROUP BY doc_seq),
+                spn AS (SELECT doc_seq, list({{'start': start, 'end': "end", 'layer': layer, 'label': label,
+                            'score': score, 'attrs': attrs}} ORDER BY idx) AS spans
+                        FROM spans GROUP BY doc_seq),
+                lab AS (SELECT doc_seq, list({{'layer': layer, 'label': label, 'score': score, 'segment': segment,
+                            'evidence': evidence, 'attrs': attrs}} ORDER BY idx) AS labels
+                        FROM labels GROUP BY doc_seq)
+                SELECT d.id, d.source, d.outlet, d.url, d.title, d.authors, d.published, d.language, d.fetched_at,
+                       d.text, d.text_hash, d.meta, d.versions, d.run_id, d.stored_at,
+                       coalesce(seg.segments, []) AS segments, coalesce(spn.spans, []) AS spans,
+                       coalesce(lab.labels, []) AS labels, dup.duplicate_of
+                FROM documents d
+                LEFT JOIN seg ON seg.doc_seq = d.seq
+                LEFT JOIN spn ON spn.doc_seq = d.seq
+                LEFT JOIN lab ON lab.doc_seq = d.seq
+                LEFT JOIN dup ON dup.doc_id = d.id
+                ORDER BY d.seq
+            ) TO '{target}' (FORMAT parquet)
+        """
+        with self._lock:
+            con = self._conn()
+            try:
+                con.execute(sql)
+            except duckdb.Error as e:
+                raise StoreError(f"cannot export to {path}: {e}") from e
+            return con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
+
+
+# One link per duplicate document: the closest original.
+_DUPLICATE_OF_SQL = (
+    "SELECT doc_id, arg_max(duplicate_of, (coalesce(similarity, 0), duplicate_of)) AS duplicate_of "
+    "FROM duplicates GROUP BY doc_id"
+)
+
+
+# -- opening -----------------------------------------------------------------
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if read_only and not path.exists():
+        raise StoreError(f"{path}: no narrascope store here (file not found)")
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory, not a DuckDB store file")
+    if not read_only and not path.parent.is_dir():
+        raise StoreError(f"{path}: cannot create the store, directory {path.parent} does not exist")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as e:
+        message = str(e)
+        if "not a valid DuckDB database file" in message:
+            raise StoreError(f"{path}: not a DuckDB database file (is this the right path?)") from e
+        if "Could not set lock" in message or "Conflicting lock" in message:
+            pid = _LOCK_PID.search(message)
+            who = f" (pid {pid.group(1)})" if pid else ""
+            raise StoreError(f"{path} is in use by another narrascope process{who}? Wait for it to finish or stop it.") from e
+        if "different configuration" in message:
+            raise StoreError(f"{path}: already open in this process with another mode (read-only vs writable); close it first") from e
+        raise StoreError(f"{path}: cannot open the store: {message}") from e
+
+
+# -- writing -----------------------------------------------------------------
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    # After a fatal error DuckDB may refuse even ROLLBACK; the original error is the one to report.
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def _last_of_each_id(docs: list[Document]) -> list[Document]:
+    by_id: dict[str, Document] = {}
+    for doc in docs:
+        if not doc.id:
+            raise StoreError(f"{doc.source}: document has no id (call Document.assign_id() first)")
+        by_id.pop(doc.id, None)
+        by_id[doc.id] = doc
+    return list(by_id.values())
+
+
+def _delete_children(con: duckdb.DuckDBPyConnection, seqs: list[int]) -> None:
+    # The BETWEEN bounds let DuckDB skip row groups by their min/max statistics.
+    lo, hi = min(seqs), max(seqs)
+    for table in ("segments", "spans", "labels"):
+        con.execute(
+            f"DELETE FROM {table} WHERE doc_seq BETWEEN ? AND ? AND doc_seq IN (SELECT unnest(?::BIGINT[]))",
+            [lo, hi, seqs],
+        )
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, columns: str, data: dict[str, np.ndarray], replace: bool = False) -> None:
+    """Insert column arrays in one statement (DuckDB scans numpy arrays directly: ~10x executemany)."""
+    if not len(next(iter(data.values()))):
+        return
+    view = f"_narrascope_{table}_batch"
+    con.register(view, data)
+    try:
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        con.execute(f"{verb} INTO {table} ({columns}) SELECT {columns} FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def _batch_columns(batch: list[Document], run_id: str, versions_json: str, stored_at: datetime) -> dict:
+    """Column arrays for each table, seq numbered from 0 (row tuples transposed: far cheaper than per-field appends)."""
+    seqs = range(len(batch))
+    doc_rows = [
+        (d.id, seq, d.source, d.outlet, d.url, d.title, list(d.authors or []), d.published, d.language,
+         d.fetched_at, d.text, text_hash(d.text), _to_json(d.meta), versions_json, run_id, stored_at)
+        for seq, d in zip(seqs, batch)
+    ]
+    seg_rows = [
+        (d.id, seq, i, g.start, g.end, g.kind, g.title, g.outlet, list(g.authors or []), g.published)
+        for seq, d in zip(seqs, batch) for i, g in enumerate(d.segments)
+    ]
+    span_rows = [
+        (d.id, seq, i, s.start, s.end, s.layer, s.label, s.score, _to_json(s.attrs) if s.attrs else None)
+        for seq, d in zip(seqs, batch) for i, s in enumerate(d.spans)
+    ]
+    label_rows = [
+        (d.id, seq, i, lab.layer, lab.label, lab.score, -1 if lab.segment is None else lab.segment,
+         _to_json([list(e) for e in lab.evidence]) if lab.evidence else None,
+         _to_json(lab.attrs) if lab.attrs else None)
+        for seq, d in zip(seqs, batch) for i, lab in enumerate(d.labels)
+    ]
+    return {
+        "documents": _arrays(_DOC_COLUMNS, doc_rows, ints=("seq",)),
+        "segments": _arrays(_SEGMENT_COLUMNS, seg_rows, ints=("doc_seq", "idx", "start", "end")),
+        "spans": _arrays(_SPAN_COLUMNS, span_rows, ints=("doc_seq", "idx", "start", "end"), floats=("score",)),
+        "labels": _arrays(_LABEL_COLUMNS, label_rows, ints=("doc_seq", "idx"), floats=("score",), nullable=("segment",)),
+    }
+
+
+def _arrays(columns: str, rows: list[tuple], ints: tuple = (), floats: tuple = (), nullable: tuple = ()) -> dict[str, np.ndarray]:
+    names = _names(columns)
+    values_by_column = list(zip(*rows)) if rows else [()] * len(names)
+    out: dict[str, np.ndarray] = {}
+    for key, values in zip(names, values_by_column):
+        if key in nullable:
+            # -1 marks None in an int column; a masked array reaches DuckDB as NULL.
+            arr = np.array(values, dtype=np.int64)
+            out[key] = np.ma.masked_array(arr, mask=arr < 0)
+        elif key in ints:
+            out[key] = np.array(values, dtype=np.int64)
+        elif key in floats:
+            out[key] = np.array(values, dtype=np.float64)  # None becomes NaN, which reaches DuckDB as NULL
+        else:
+            arr = np.empty(len(values), dtype=object)
+            if key == "authors":  # element-wise, so lists stay list objects instead of a 2-d array
+                for i, v in enumerate(values):
+                    arr[i] = v
+            else:
+                arr[:] = values
+            out[key] = arr
+    return out
+
+
+def _signature_columns(signatures: dict[str, np.ndarray], by_id: dict[str, Document]) -> dict[str, np.ndarray]:
+    rows = [(i, text_hash(by_id[i].text), np.asarray(sig, dtype="<u8").tobytes()) for i, sig in signatures.items()]
+    return _arrays(_SIGNATURE_COLUMNS, rows)
+
+
+def _names(columns: str) -> list[str]:
+    return [c.strip().strip('"') for c in columns.split(",")]
+
+
+def _explain(error: Exception, batch: list[Document]) -> str:
+    """Name the document behind a conversion failure (e.g. a lone surrogate in its text)."""
+    for doc in batch:
+        try:
+            json.dumps(doc.to_dict(), ensure_ascii=False, default=_json_default).encode("utf-8")
+        except UnicodeEncodeError as ue:
+            return f"document {doc.id} ({doc.source}) holds text that is not valid Unicode: {ue.reason}"
+    return str(error)
+
+
+# -- reading -----------------------------------------------------------------
+def _load_documents(con: duckdb.DuckDBPyConnection, first_seq: int, last_seq: int) -> list[Document]:
+    """Documents with seq in [first_seq, last_seq], children included, in seq order."""
+    bounds = [first_seq, last_seq]
+    rows = con.execute(
+        "SELECT seq, id, source, outlet, url, title, authors, published, language, fetched_at, text, meta "
+        "FROM documents WHERE seq BETWEEN ? AND ? ORDER BY seq",
+        bounds,
+    ).fetchall()
+    docs: dict[int, Document] = {}
+    for seq, id_, source, outlet, url, title, authors, published, language, fetched_at, text, meta in rows:
+        docs[seq] = Document(
+            source=source, text=text, id=id_, outlet=outlet, url=url, title=title, authors=list(authors or []),
+            published=published, language=language, fetched_at=fetched_at, meta=json.loads(meta) if meta else {},
+        )
+    for seq, start, end, kind, title, outlet, authors, published in con.execute(
+        'SELECT doc_seq, start, "end", kind, title, outlet, authors, published FROM segments '
+        "WHERE doc_seq BETWEEN ? AND ? ORDER BY doc_seq, idx",
+        bounds,
+    ).fetchall():
+        docs[seq].segments.append(Segment(start, end, kind, title, outlet, list(authors or []), published))
+    for seq, start, end, layer, label, score, attrs in _rows(
+        con,
+        'SELECT doc_seq, start, "end", layer, label, score, attrs FROM spans '
+        "WHERE doc_seq BETWEEN ? AND ? ORDER BY doc_seq, idx",
+        bounds,
+    ):
+        docs[seq].spans.append(Span(start, end, layer, label, score, json.loads(attrs) if attrs else {}))
+    for seq, layer, label, score, segment, evidence, attrs in _rows(
+        con,
+        "SELECT doc_seq, layer, label, score, segment, evidence, attrs FROM labels "
+        "WHERE doc_seq BETWEEN ? AND ? ORDER BY doc_seq, idx",
+        bounds,
+    ):
+        docs[seq].labels.append(Label(
+            layer, label, score, segment,
+            [tuple(e) for e in json.loads(evidence)] if evidence else [],
+            json.loads(attrs) if attrs else {},
+        ))
+    return list(docs.values())
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> Iterator[tuple]:
+    """Rows of a scalar-column query, fetched column-wise (about 2x faster than fetchall)."""
+    columns = con.execute(sql, params).fetchnumpy()
+    return zip(*(column.tolist() for column in columns.values()))  # masked (NULL) entries become None
+
+
+def _document_record(doc: Document) -> dict[str, Any]:
+    """Same dict as ``Document.to_dict()`` without ``dataclasses.asdict``'s deep copies (~10x faster)."""
+    record = {name: getattr(doc, name) for name in _RECORD_FIELDS}
+    record["segments"] = [{name: getattr(s, name) for name in _SEGMENT_FIELDS} for s in doc.segments]
+    record["spans"] = [{name: getattr(s, name) for name in _SPAN_FIELDS} for s in doc.spans]
+    record["labels"] = [{name: getattr(lab, name) for name in _LABEL_FIELDS} for lab in doc.labels]
+    for lab in record["labels"]:
+        lab["evidence"] = [list(e) for e in lab["evidence"]]
+    return record
+
+
+_RECORD_FIELDS = [f.name for f in fields(Document) if f.name not in ("raw", "raw_format", "cache")]
+_SEGMENT_FIELDS = [f.name for f in fields(Segment)]
+_SPAN_FIELDS = [f.name for f in fields(Span)]
+_LABEL_FIELDS = [f.name for f in fields(Label)]
+
+
+# -- helpers -----------------------------------------------------------------
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _to_json(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, default=_json_default, allow_nan=False)
+    except ValueError:  # NaN/inf are not JSON; DuckDB's JSON type would refuse them
+        return json.dumps(_finite(json.loads(json.dumps(value, default=_json_default))), ensure_ascii=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
