@@ -127,7 +127,7 @@ def test_signatures_keep_full_uint64_values(tmp_path, seed_documents):
     for doc in seed_documents:
         stored_hash, sig = got[doc.id]
         assert sig.dtype == np.uint64 and np.array_equal(sig, sigs[doc.id])
-        assert stored_hash == text_hash(doc.text)
+        assert stored_hash == text_hash(doc.main_text())
 
 
 def test_duplicate_links_are_idempotent_and_survive_resaves(tmp_path, seed_documents):

@@ -678,7 +678,7 @@ def _batch_columns(batch: list[Document], run_id: str, versions_json: str, store
     seqs = range(len(batch))
     doc_rows = [
         (d.id, seq, d.source, d.outlet, d.url, d.title, list(d.authors or []), d.published, d.language,
-         d.fetched_at, d.text, text_hash(d.text), _to_json(d.meta), versions_json, run_id, stored_at)
+         d.fetched_at, d.text, text_hash(d.main_text()), _to_json(d.meta), versions_json, run_id, stored_at)
         for seq, d in zip(seqs, batch)
     ]
     seg_rows = [
@@ -728,7 +728,7 @@ def _arrays(columns: str, rows: list[tuple], ints: tuple = (), floats: tuple = (
 
 
 def _signature_columns(signatures: dict[str, np.ndarray], by_id: dict[str, Document]) -> dict[str, np.ndarray]:
-    rows = [(i, text_hash(by_id[i].text), np.asarray(sig, dtype="<u8").tobytes()) for i, sig in signatures.items()]
+    rows = [(i, text_hash(by_id[i].main_text()), np.asarray(sig, dtype="<u8").tobytes()) for i, sig in signatures.items()]
     return _arrays(_SIGNATURE_COLUMNS, rows)
 
 
