@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Iterator
 
 
@@ -122,12 +122,23 @@ class Document:
 
     # -- serialisation -------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _TRANSIENT}
-        d["segments"] = [asdict(s) for s in self.segments]
-        d["spans"] = [asdict(s) for s in self.spans]
-        d["labels"] = [asdict(lab) for lab in self.labels]
-        for lab in d["labels"]:
-            lab["evidence"] = [list(e) for e in lab["evidence"]]
+        d = {name: getattr(self, name) for name in _FIELDS}
+        d["authors"] = list(self.authors)
+        d["meta"] = dict(self.meta)
+        d["segments"] = [
+            {"start": s.start, "end": s.end, "kind": s.kind, "title": s.title, "outlet": s.outlet,
+             "authors": list(s.authors), "published": s.published}
+            for s in self.segments
+        ]
+        d["spans"] = [
+            {"start": s.start, "end": s.end, "layer": s.layer, "label": s.label, "score": s.score, "attrs": dict(s.attrs)}
+            for s in self.spans
+        ]
+        d["labels"] = [
+            {"layer": lab.layer, "label": lab.label, "score": lab.score, "segment": lab.segment,
+             "evidence": [list(e) for e in lab.evidence], "attrs": dict(lab.attrs)}
+            for lab in self.labels
+        ]
         return d
 
     def to_json(self) -> str:
@@ -151,6 +162,7 @@ class Document:
 
 
 _TRANSIENT = ("raw", "raw_format", "cache")
+_FIELDS = [f.name for f in fields(Document) if f.name not in _TRANSIENT]
 
 _WS = re.compile(r"\s+")
 
