@@ -122,3 +122,41 @@ def test_stage_from_default_config_on_seed():
     (doc,) = pipeline([Document(source=name, text=text)])
     assert doc.language == "en"
     assert not doc.meta.get("problem")
+
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+
+
+def real_articles(folder: str, step: int) -> list[Path]:
+    paths = sorted((SHARED_DATA / folder).glob("*.txt"))
+    if not paths:
+        pytest.skip(f"../shared/data/{folder} not available")
+    return paths[::step]
+
+
+def test_polnear_articles_are_english():
+    for path in real_articles("polnear/train/text", step=10):
+        code, score = detect_language(path.read_text(encoding="utf-8"))
+        assert code == "en", path.name
+        assert score > 0.9, path.name
+
+
+@pytest.mark.parametrize("folder,language", [("BG", "bg"), ("EN", "en"), ("PT", "pt"), ("RU", "ru")])
+def test_semeval_2025_articles_in_their_language(folder, language):
+    for path in real_articles(f"semeval2025t10/train/{folder}/raw-documents", step=10):
+        assert detect_language(path.read_text(encoding="utf-8"))[0] == language, path.name
+
+
+def test_unconfigured_language_is_undetermined():
+    # Hindi is not among the default languages: no configured language's function words.
+    for path in real_articles("semeval2025t10/train/HI/raw-documents", step=10):
+        assert detect_language(path.read_text(encoding="utf-8"))[0] == "und", path.name
+
+
+def test_the_opening_decides():
+    # A long English article that quotes a longer Russian document after its opening.
+    name, english = seed_texts()[2]
+    assert len(english) > 1500
+    text = english[:1500] + "\n\n" + (SENTENCES["ru"] + " ") * 40
+    assert detect_language(text)[0] == "en"
+    assert detect_language((SENTENCES["ru"] + " ") * 40 + "\n\n" + english)[0] == "ru"
