@@ -94,7 +94,7 @@ def cli():
 @click.option("--workers", "-w", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Processes to run stages in (1 = in this process).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="A pipeline config (TOML) to use instead of the built-in default.")
+              help="A pipeline config (TOML) whose settings override the built-in default (see `narrascope stages`).")
 @click.option("--examples", is_flag=True, help="Analyse the bundled example articles (constructed for this project).")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any input had a problem.")
 @click.option("--force", is_flag=True, help="Re-analyse inputs even if they were stored unchanged before.")
@@ -336,7 +336,7 @@ def stages():
 
 
 def main() -> None:
-    cli()
+    cli(prog_name="narrascope")
 
 
 if __name__ == "__main__":  # pragma: no cover
