@@ -8,9 +8,10 @@ Signature scheme (``SIGNATURE_SCHEME``), all in vectorised numpy and fixed
 across processes, runs and numpy versions:
 
 1. words: runs of ``\\w`` characters of the NFKC, case-folded text;
-2. word hash: polynomial hash of the word's code points mod 2**64;
-3. shingle hash: the five word hashes (each MurmurHash3-finalised) combined
-   with fixed odd weights, finalised again; its high 32 bits are the key;
+2. word hash: polynomial hash of the word's code points mod 2**64 (from
+   prefix sums, so all words of a text are hashed in a few array operations);
+3. shingle hash: polynomial hash, in another base, of five consecutive word
+   hashes, MurmurHash3-finalised; its high 32 bits are the key;
 4. ``num_perm`` permutations ``a_k * key + b_k mod 2**32`` (``a_k`` odd, so each
    is a bijection; parameters derived from blake2b of fixed labels), minimum
    over the shingles. This is datasketch's "affine32" construction; 32-bit
@@ -44,10 +45,6 @@ LSH_RECALL_AT_THRESHOLD = 0.99
 
 _U64 = numpy.uint64
 _MAX_HASH = numpy.iinfo(numpy.uint64).max
-# Odd multiplier of the polynomial word hash, and its inverse mod 2**64 (to
-# shift a prefix-sum difference back to the word's own start).
-_WORD_BASE = 0x9E3779B97F4A7C15
-_WORD_BASE_INVERSE = pow(_WORD_BASE, -1, 1 << 64)
 # Shingles are hashed in blocks to bound memory on very long texts.
 _BLOCK = 2048
 _POWER_CACHE_LIMIT = 1 << 20
@@ -64,10 +61,10 @@ def _fixed_u64(label: str) -> int:
     return int.from_bytes(hashlib.blake2b(label.encode("ascii"), digest_size=8).digest(), "little")
 
 
-# Odd weights of the five word positions in a shingle (order matters).
-_POSITION_WEIGHTS = numpy.array(
-    [_fixed_u64(f"{SIGNATURE_SCHEME}:position:{i}") | 1 for i in range(SHINGLE_WORDS)], dtype=_U64
-)
+# Odd bases of the polynomial hashes of a word (over code points) and of a shingle
+# (over word hashes); odd, so that they are invertible mod 2**64.
+_WORD_BASE = _fixed_u64(f"{SIGNATURE_SCHEME}:word-base") | 1
+_SHINGLE_BASE = _fixed_u64(f"{SIGNATURE_SCHEME}:shingle-base") | 1
 
 
 @lru_cache(maxsize=4)
@@ -80,40 +77,52 @@ def _permutations(num_perm: int) -> tuple[numpy.ndarray, numpy.ndarray]:
 
 @lru_cache(maxsize=1)
 def _word_char_table() -> numpy.ndarray:
-    # re's \w on str: alphanumeric (str.isalnum) or underscore. Built once per process (~10 ms).
+    # re's \w on str: alphanumeric (str.isalnum) or underscore. Built once per process (~25 ms).
     table = numpy.fromiter((chr(c).isalnum() for c in range(_BMP)), dtype=bool, count=_BMP)
     table[ord("_")] = True
     return table
 
 
-_powers_cache: dict[str, numpy.ndarray] = {}
+_powers_cache: dict[int, tuple[numpy.ndarray, numpy.ndarray]] = {}
 
 
-def _powers(n: int) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """BASE**i and BASE**-i mod 2**64 for i < n (uint64 arithmetic wraps)."""
-    cached = _powers_cache.get("up")
-    if cached is not None and len(cached) >= n:
-        return cached[:n], _powers_cache["down"][:n]
+def _powers(base: int, n: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """``base**i`` and ``base**-i`` mod 2**64 for i < n (uint64 arithmetic wraps)."""
+    cached = _powers_cache.get(base)
+    if cached is not None and len(cached[0]) >= n:
+        return cached[0][:n], cached[1][:n]
     size = max(n, 4096)
     if size <= _POWER_CACHE_LIMIT:
         size = 1 << (size - 1).bit_length()
-    with numpy.errstate(over="ignore"):
-        up = numpy.cumprod(numpy.full(size, _WORD_BASE, dtype=_U64))
-        down = numpy.cumprod(numpy.full(size, _WORD_BASE_INVERSE, dtype=_U64))
-    up = numpy.concatenate(([_U64(1)], up[:-1]))
-    down = numpy.concatenate(([_U64(1)], down[:-1]))
+    tables = []
+    for factor in (base, pow(base, -1, 1 << 64)):
+        powers = numpy.full(size, factor, dtype=_U64)
+        powers[0] = 1
+        tables.append(numpy.cumprod(powers))
     if size <= _POWER_CACHE_LIMIT:
-        _powers_cache["up"], _powers_cache["down"] = up, down
-    return up[:n], down[:n]
+        _powers_cache[base] = (tables[0], tables[1])
+    return tables[0][:n], tables[1][:n]
+
+
+def _prefix_sums(values: numpy.ndarray, up: numpy.ndarray) -> numpy.ndarray:
+    """``prefix[i]`` = sum of ``values[j] * up[j]`` for j < i, mod 2**64."""
+    prefix = numpy.empty(values.size + 1, dtype=_U64)
+    prefix[0] = 0
+    numpy.cumsum(numpy.multiply(values, up), out=prefix[1:])
+    return prefix
+
+
+_FMIX_SHIFT = _U64(33)
+_KEY_SHIFT = _U64(32)
+_FMIX_MULTIPLIERS = (_U64(0xFF51AFD7ED558CCD), _U64(0xC4CEB9FE1A85EC53))
 
 
 def _fmix64(h: numpy.ndarray) -> numpy.ndarray:
-    """MurmurHash3's 64-bit finaliser (a bijection that spreads every input bit)."""
-    h = h ^ (h >> _U64(33))
-    h *= _U64(0xFF51AFD7ED558CCD)
-    h ^= h >> _U64(33)
-    h *= _U64(0xC4CEB9FE1A85EC53)
-    h ^= h >> _U64(33)
+    """MurmurHash3's 64-bit finaliser, in place (a bijection that spreads every input bit)."""
+    for multiplier in _FMIX_MULTIPLIERS:
+        h ^= h >> _FMIX_SHIFT
+        h *= multiplier
+    h ^= h >> _FMIX_SHIFT
     return h
 
 
@@ -148,26 +157,24 @@ def _word_bounds(points: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
 
 
 def _word_hashes(text: str) -> numpy.ndarray:
-    """One uint64 per word of the normalised text, independent of where the word stands."""
+    """Polynomial hash of each word of the normalised text, independent of where it stands."""
     points = _code_points(_normalised(text))
     starts, ends = _word_bounds(points)
     if not starts.size:
         return numpy.empty(0, dtype=_U64)
-    up, down = _powers(points.size)
-    prefix = numpy.empty(points.size + 1, dtype=_U64)
-    prefix[0] = 0
-    numpy.cumsum(points.astype(_U64) * up, out=prefix[1:])
-    return _fmix64((prefix[ends] - prefix[starts]) * down[starts])
+    up, down = _powers(_WORD_BASE, points.size)
+    prefix = _prefix_sums(points, up)
+    return (prefix[ends] - prefix[starts]) * down[starts]
 
 
 def _shingle_hashes(words: numpy.ndarray) -> numpy.ndarray:
+    """Polynomial hash (another base) of each run of five word hashes, finalised."""
     n = words.size - SHINGLE_WORDS + 1
     if n <= 0:
         return numpy.empty(0, dtype=_U64)
-    combined = words[:n] * _POSITION_WEIGHTS[0]
-    for i in range(1, SHINGLE_WORDS):
-        combined += words[i : i + n] * _POSITION_WEIGHTS[i]
-    return _fmix64(combined)
+    up, down = _powers(_SHINGLE_BASE, words.size)
+    prefix = _prefix_sums(words, up)
+    return _fmix64((prefix[SHINGLE_WORDS:] - prefix[:n]) * down[:n])
 
 
 def shingles(text: str) -> set[str]:
@@ -182,7 +189,7 @@ def shingles(text: str) -> set[str]:
 def minhash_signature(text: str, num_perm: int = 128) -> numpy.ndarray:
     """Deterministic MinHash signature (uint64 array of ``num_perm`` values) of ``text``."""
     a, b = _permutations(num_perm)
-    keys = (_shingle_hashes(_word_hashes(text)) >> _U64(32)).astype(numpy.uint32)
+    keys = (_shingle_hashes(_word_hashes(text)) >> _KEY_SHIFT).astype(numpy.uint32)
     if not keys.size:
         return numpy.full(num_perm, _MAX_HASH, dtype=_U64)
     if keys.size > _BLOCK:
