@@ -1,6 +1,6 @@
 """Pipeline throughput: read → prepare stages → duplicate linking → DuckDB store.
 
-    python benchmarks/pipeline.py [FOLDER] [--workers 1 2] [--limit N] [--batch-size N] [--markdown]
+    python benchmarks/pipeline.py [FOLDER] [--workers 1 2] [--limit N] [--batch-size N] [--store-detail] [--markdown]
 
 Runs ``narrascope.engines.local.run_analysis`` with the built-in config (the
 "prepare" stages, no "analyze" stages) on FOLDER (default
@@ -80,7 +80,7 @@ def peak_rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss * scale / 2**20
 
 
-def run_once(folder: Path, workers: int, limit: int | None, batch_size: int | None = None) -> dict[str, Any]:
+def run_once(folder: Path, workers: int, limit: int | None, batch_size: int | None = None, store_detail: bool = False) -> dict[str, Any]:
     """One analysis run in this process; returns its numbers."""
     t_start = time.perf_counter()
     from narrascope.corpus import dedup
@@ -103,9 +103,9 @@ def run_once(folder: Path, workers: int, limit: int | None, batch_size: int | No
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         store = Store(Path(tmp) / "bench.duckdb")
-        main["store"] += time.perf_counter() - t0
+        main["store: open" if store_detail else "store"] += time.perf_counter() - t0
         for name in STORE_METHODS:
-            setattr(store, name, timed(getattr(store, name), main, f"store: {name}" if os.environ.get("BENCH_STORE_DETAIL") else "store"))
+            setattr(store, name, timed(getattr(store, name), main, f"store: {name}" if store_detail else "store"))
         inputs = timed_iter(limited(iter_inputs([str(folder)]), limit), main, "read")
         stats = local.run_analysis(inputs, store, config, workers=workers)
         store.close()
@@ -130,12 +130,14 @@ def run_once(folder: Path, workers: int, limit: int | None, batch_size: int | No
     }
 
 
-def run_in_subprocess(folder: Path, workers: int, limit: int | None, batch_size: int | None) -> dict[str, Any]:
+def run_in_subprocess(folder: Path, workers: int, limit: int | None, batch_size: int | None, store_detail: bool) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), str(folder), "--single", "--workers", str(workers)]
     if limit is not None:
         command += ["--limit", str(limit)]
     if batch_size is not None:
         command += ["--batch-size", str(batch_size)]
+    if store_detail:
+        command.append("--store-detail")
     out = subprocess.run(command, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"benchmark run with --workers {workers} failed:\n{out.stderr}")
@@ -184,19 +186,20 @@ def main() -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to run, one run each (default: 1 2)")
     parser.add_argument("--limit", type=int, default=None, help="analyse only the first N inputs")
     parser.add_argument("--batch-size", type=int, default=None, help="documents per engine batch (default: the engine's BATCH_SIZE)")
+    parser.add_argument("--store-detail", action="store_true", help="time each Store method separately")
     parser.add_argument("--markdown", action="store_true", help="also print a Markdown table for docs/BENCHMARKS.md")
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)  # one run, JSON out (used internally)
     args = parser.parse_args()
     if not args.folder.exists():
         parser.error(f"{args.folder} does not exist")
     if args.single:
-        print(json.dumps(run_once(args.folder, args.workers[0], args.limit, args.batch_size)))
+        print(json.dumps(run_once(args.folder, args.workers[0], args.limit, args.batch_size, args.store_detail)))
         return 0
     print(f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; folder {args.folder}")
     results = []
     for workers in args.workers:
-        results.append(run_in_subprocess(args.folder, workers, args.limit, args.batch_size))
+        results.append(run_in_subprocess(args.folder, workers, args.limit, args.batch_size, args.store_detail))
         print(report(results[-1]), flush=True)
     if args.markdown:
         print()
