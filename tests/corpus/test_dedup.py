@@ -211,8 +211,6 @@ def test_signature_is_the_same_in_another_process_with_another_hash_seed():
 def test_prepended_paragraph_shifts_no_shingle():
     original = seeds()["002"]
     copy = "Republished from our partners at the Examiner, with their permission.\n\n" + original
-    link = DedupIndex().check_and_add("copy", *entry(copy)) or None
-    assert link is None
     index = DedupIndex()
     index.add("orig", *entry(original))
     link = index.find("copy", *entry(copy))
