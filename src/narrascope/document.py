@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Iterator
@@ -164,14 +163,12 @@ class Document:
 _TRANSIENT = ("raw", "raw_format", "cache")
 _FIELDS = [f.name for f in fields(Document) if f.name not in _TRANSIENT]
 
-_WS = re.compile(r"\s+")
-
 
 def normalise_text(text: str) -> str:
     """Text as compared for identity: NFKC, case-folded, whitespace collapsed, quotes unified."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return _WS.sub(" ", text).strip().casefold()
+    return " ".join(text.split()).casefold()
 
 
 def text_hash(text: str) -> str:

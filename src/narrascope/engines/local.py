@@ -23,7 +23,8 @@ from ..errors import InputError
 from .. import __version__
 from ..pipeline import Pipeline, get_stage
 
-BATCH_SIZE = 16
+# 64 documents per batch: the store's per-transaction cost dominates below that (docs/BENCHMARKS.md).
+BATCH_SIZE = 64
 
 
 @dataclass
@@ -61,7 +62,10 @@ class RunStats:
 def pipeline_versions(config: dict[str, Any]) -> dict[str, str]:
     """The versions recorded with every stored row: package, stage list, each stage."""
     names = list(config.get("pipeline", {}).get("prepare", [])) + list(config.get("pipeline", {}).get("analyze", []))
-    return {"narrascope": __version__, "pipeline": "+".join(names), **{n: get_stage(n).version for n in names}}
+    from ..corpus.dedup import SIGNATURE_SCHEME
+
+    return {"narrascope": __version__, "pipeline": "+".join(names), "dedup": SIGNATURE_SCHEME,
+            **{n: get_stage(n).version for n in names}}
 
 
 def fingerprint(doc: Document) -> str:
