@@ -1,1 +1,1 @@
-
+"""Detectors that read the shared encoder pass: persuasion techniques (``techniques``), ..."""

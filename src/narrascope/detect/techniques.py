@@ -1,0 +1,315 @@
+"""Persuasion techniques (stage "techniques"): which passages use which of the 23 SemEval-2023 techniques.
+
+A small head reads the shared encoder pass (frozen all-MiniLM-L6-v2 token
+embeddings, see ``nlp/encoder.py``): a projection and two convolutions give,
+for every token, the probability of each technique and of "any technique", and
+for every sentence the probability that it uses each technique. Spans are runs of
+tokens above a per-technique threshold tuned on validation articles; a
+sentence-level decision makes the paragraph labels independent of the line
+layout (one paragraph or one sentence per line). The files live in
+``models/techniques/`` and are rebuilt by ``training/techniques.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..document import Document
+from ..errors import ModelError
+from ..nlp.encoder import EncodedText, encode_documents
+from ..pipeline import Stage, register_stage
+
+MODEL_PACKAGE = "narrascope.models.techniques"
+ANY = "any"  # the extra output: "some technique here"
+
+
+@dataclass(frozen=True)
+class TechniqueInfo:
+    name: str
+    ptc: str | None  # SemEval-2020 Task 11 label, None where 2020 had no such technique
+    definition: str
+
+
+@lru_cache(maxsize=1)
+def technique_table() -> dict[str, TechniqueInfo]:
+    """The 23 techniques with their one-line definitions and 2020 labels (``techniques.json``)."""
+    raw = json.loads(resources.files(MODEL_PACKAGE).joinpath("techniques.json").read_text(encoding="utf-8"))
+    return {t["name"]: TechniqueInfo(t["name"], t["ptc"], t["definition"]) for t in raw["techniques"]}
+
+
+def ptc_label(technique: str) -> str | None:
+    info = technique_table().get(technique)
+    return info.ptc if info else None
+
+
+# -- the head -----------------------------------------------------------------
+def build_head(n_outputs: int, dim_in: int = 384, dim_proj: int = 160, width: int = 3):
+    """The tagging head as a torch module (shared by training and inference).
+
+    Two residual 1-D convolutions (the second dilated) over the projected token
+    embeddings: the encoder already gives context, the convolutions smooth span
+    edges. (A BiGRU took 140 s per training epoch on this 2-core machine; the
+    convolutions take a fraction of that.)
+    """
+    import torch
+    from torch import nn
+
+    class TechniqueHead(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.drop = nn.Dropout(0.2)
+            self.proj = nn.Linear(dim_in, dim_proj)
+            self.conv1 = nn.Conv1d(dim_proj, dim_proj, width, padding=width // 2)
+            self.conv2 = nn.Conv1d(dim_proj, dim_proj, width, padding=2 * (width // 2), dilation=2)
+            self.token_out = nn.Linear(dim_proj, n_outputs)
+            self.sentence_out = nn.Linear(2 * dim_proj, n_outputs)
+
+        def hidden(self, x: "torch.Tensor") -> "torch.Tensor":
+            gelu = torch.nn.functional.gelu
+            h = gelu(self.proj(self.drop(x)))
+            c = h.transpose(1, 2).contiguous()
+            c = c + gelu(self.conv1(self.drop(c)))
+            c = c + gelu(self.conv2(self.drop(c)))
+            return self.drop(c.transpose(1, 2))
+
+        def forward(self, x: "torch.Tensor") -> tuple["torch.Tensor", "torch.Tensor"]:
+            h = self.hidden(x)
+            return self.token_out(h), h
+
+        def sentence_logits(self, h: "torch.Tensor", ranges: list[tuple[int, int, int]]) -> "torch.Tensor":
+            # (row, first token, last token + 1) -> max- and mean-pooled hidden state,
+            # as one scatter (per-sentence slicing makes the backward pass 50x slower)
+            rows, length, dim = h.shape
+            flat = h.reshape(rows * length, dim)
+            pos = np.concatenate([np.arange(b * length + s, b * length + e) for b, s, e in ranges])
+            sid = np.concatenate([np.full(e - s, k) for k, (b, s, e) in enumerate(ranges)])
+            pos_t, sid_t = torch.from_numpy(pos), torch.from_numpy(sid)
+            tokens = flat[pos_t]
+            n = len(ranges)
+            counts = torch.from_numpy(np.array([e - s for _, s, e in ranges], dtype=np.float32))[:, None]
+            mean = torch.zeros(n, dim, dtype=h.dtype).index_add(0, sid_t, tokens) / counts
+            idx = sid_t[:, None].expand(-1, dim)
+            high = torch.full((n, dim), -1e4, dtype=h.dtype).scatter_reduce(0, idx, tokens, "amax", include_self=False)
+            return self.sentence_out(torch.cat([high, mean], dim=-1))
+
+    return TechniqueHead()
+
+
+@dataclass
+class TechniquePrediction:
+    """What the head says about one text, before thresholds."""
+
+    offsets: np.ndarray  # [n_tokens, 2]
+    token_probs: np.ndarray  # [n_tokens, n_outputs]
+    sentences: list[tuple[int, int]]  # character spans
+    sentence_probs: np.ndarray  # [n_sentences, n_outputs]
+
+
+class TechniqueModel:
+    """The trained head, the span classifiers, and the thresholds tuned on validation."""
+
+    def __init__(self, weights: dict[str, np.ndarray], config: dict[str, Any], span_classifiers: dict[str, np.ndarray] | None = None):
+        import torch
+
+        self.config = config
+        self.labels: list[str] = list(config["labels"])  # 23 techniques then ANY
+        self.head = build_head(len(self.labels), **config.get("head", {}))
+        state = {k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in weights.items()}
+        self.head.load_state_dict(state)
+        self.head.eval()
+        self.span_threshold = float(config.get("span_threshold", 0.5))
+        self.line_thresholds = np.array([config["line_thresholds"].get(l, 1.1) for l in self.labels])
+        # "2023" / "2020": multinomial logistic regressions over span_features (span.npz)
+        self.span_classifiers = {k: np.asarray(v, dtype=np.float32) for k, v in (span_classifiers or {}).items()}
+
+    @classmethod
+    def load(cls) -> "TechniqueModel":
+        files = resources.files(MODEL_PACKAGE)
+        try:
+            config = json.loads(files.joinpath("model.json").read_text(encoding="utf-8"))
+            with files.joinpath("head.npz").open("rb") as fh:
+                weights = dict(np.load(fh))
+            with files.joinpath("span.npz").open("rb") as fh:
+                span = dict(np.load(fh))
+        except (FileNotFoundError, OSError, ValueError, KeyError) as e:
+            raise ModelError(f"technique model files missing or corrupt in {MODEL_PACKAGE}: {e}") from e
+        return cls(weights, config, span)
+
+    # -- raw scores ------------------------------------------------------------
+    def predict(self, encoded: EncodedText, sentences: list[tuple[int, int]]) -> TechniquePrediction:
+        import torch
+
+        n = len(encoded.offsets)
+        if n == 0:
+            z = np.zeros((0, len(self.labels)), dtype=np.float32)
+            return TechniquePrediction(encoded.offsets, z, [], z)
+        x = torch.from_numpy(np.ascontiguousarray(encoded.token_embeddings, dtype=np.float32))[None]
+        ranges, kept = [], []
+        for s, e in sentences:
+            idx = encoded.tokens_in(s, e)
+            if len(idx):
+                ranges.append((0, int(idx[0]), int(idx[-1]) + 1))
+                kept.append((s, e))
+        with torch.inference_mode():
+            logits, h = self.head(x)
+            token_probs = torch.sigmoid(logits[0]).numpy()
+            sent_probs = torch.sigmoid(self.head.sentence_logits(h, ranges)).numpy() if ranges else np.zeros((0, len(self.labels)), dtype=np.float32)
+        return TechniquePrediction(encoded.offsets, token_probs, kept, sent_probs)
+
+    # -- decisions -------------------------------------------------------------
+    def propaganda_spans(self, pred: TechniquePrediction, text: str) -> list[tuple[int, int, float]]:
+        """Spans that use some technique, whichever (SemEval-2020 SI), with their mean token probability."""
+        j = self.labels.index(ANY)
+        return _runs(pred.token_probs[:, j], self.span_threshold, pred.offsets, text, int(self.config.get("max_gap", 2)))
+
+    def technique_spans(self, encoded: EncodedText, pred: TechniquePrediction, text: str) -> list[tuple[int, int, str, float]]:
+        """``(start, end, technique, score)``: each propaganda span with its most likely technique.
+
+        score = P(span uses a technique) x P(this technique | span).
+        """
+        spans = self.propaganda_spans(pred, text)
+        ranked = self.classify_spans(encoded, text, [(s, e) for s, e, _ in spans], scheme="2023")
+        floor = float(self.config.get("technique_span_min_score", 0.0))
+        # A span may use several techniques (a repeated label is Name_Calling and Repetition).
+        also = float(self.config.get("technique_second_label_min", 1.0))
+        found = []
+        for (s, e, p), r in zip(spans, ranked):
+            if p * r[0][1] >= floor:  # the span is kept on its best technique's score
+                found.append((s, e, r[0][0], p * r[0][1]))
+                found.extend((s, e, name, p * q) for name, q in r[1:3] if q >= also)
+        return found
+
+    def line_techniques(self, pred: TechniquePrediction, lines: list[tuple[int, int]]) -> list[dict[str, float]]:
+        """For each line (a char span), ``{technique: score}`` of the techniques it uses.
+
+        A line uses a technique when one of its sentences does; sentences come from
+        the prediction and never cross a line break.
+        """
+        out = []
+        starts = np.array([s for s, _ in pred.sentences]) if pred.sentences else np.zeros(0)
+        for ls, le in lines:
+            rows = np.nonzero((starts >= ls) & (starts < le))[0] if len(starts) else []
+            found: dict[str, float] = {}
+            if len(rows):
+                best = pred.sentence_probs[rows].max(axis=0)
+                for j, label in enumerate(self.labels):
+                    if label != ANY and best[j] >= self.line_thresholds[j]:
+                        found[label] = float(best[j])
+            out.append(found)
+        return out
+
+    def classify_spans(self, encoded: EncodedText, text: str, spans: list[tuple[int, int]], scheme: str = "2020") -> list[list[tuple[str, float]]]:
+        """For each given span, its techniques ranked best first, in the 2023 or the 2020 (TC) scheme."""
+        if not spans:
+            return []
+        names = self.config["span_classifiers"][scheme]
+        coef, intercept = self.span_classifiers[f"{scheme}_coef"], self.span_classifiers[f"{scheme}_intercept"]
+        z = np.stack([span_features(encoded, text, s, e) for s, e in spans]) @ coef.T + intercept
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        return [[(names[k], float(row[k])) for k in np.argsort(-row)] for row in p]
+
+
+_QUOTES = "\"“”‘’'«»"
+
+
+def span_features(encoded: EncodedText, text: str, start: int, end: int) -> np.ndarray:
+    """Features of one span for technique classification: pooled embeddings and surface cues.
+
+    The cues are the ones annotators name: scare quotes (labels), the same words
+    again elsewhere in the article (repetition), questions (doubt), shouting.
+    """
+    idx = encoded.tokens_in(start, end)
+    if len(idx) == 0:
+        idx = np.array([min(int(np.searchsorted(encoded.offsets[:, 0], start)), len(encoded.offsets) - 1)])
+    emb = encoded.token_embeddings[idx]
+    span = text[start:end]
+    key = span.lower().strip()
+    repeats = text.lower().count(key) if key else 0
+    words = len(span.split())
+    before, after = text[max(0, start - 1) : start], text[end : end + 1]
+    cues = [
+        np.log1p(repeats), float(repeats > 1), np.log1p(words), float(words <= 2), float("?" in span),
+        float(span[:1] in _QUOTES or before in _QUOTES), float(span[-1:] in _QUOTES or after in _QUOTES),
+        float(span.isupper()), float("!" in span), np.log1p(len(idx)),
+    ]
+    return np.concatenate([emb.mean(axis=0), emb.max(axis=0), cues]).astype(np.float32)
+
+
+def _runs(probs: np.ndarray, threshold: float, offsets: np.ndarray, text: str, max_gap: int) -> list[tuple[int, int, float]]:
+    """Character spans of runs of tokens with ``probs >= threshold``, bridging gaps of up to ``max_gap`` tokens."""
+    on = np.nonzero(probs >= threshold)[0]
+    if len(on) == 0:
+        return []
+    runs, first, last = [], int(on[0]), int(on[0])
+    for i in on[1:]:
+        i = int(i)
+        # Bridge a short gap only inside one line: spans never cross a line break.
+        if i - last - 1 <= max_gap and "\n" not in text[offsets[last, 1] : offsets[i, 0]]:
+            last = i
+        else:
+            runs.append((first, last))
+            first = last = i
+    runs.append((first, last))
+    out = []
+    for a, b in runs:
+        s, e = _word_bounds(text, int(offsets[a, 0]), int(offsets[b, 1]))
+        if sum(c.isalnum() for c in text[s:e]) >= 3:  # "to", "t": fragments, not passages
+            out.append((s, e, float(probs[a : b + 1].mean())))
+    return out
+
+
+def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span to whole words (wordpieces cut words)."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+@lru_cache(maxsize=1)
+def get_model() -> TechniqueModel:
+    return TechniqueModel.load()
+
+
+def document_sentences(doc: Document) -> list[tuple[int, int]]:
+    """The document's sentence spans, splitting it here when no stage did."""
+    if doc.sentences:
+        return [(s.start, s.end) for s in doc.sentences]
+    from ..nlp.sentences import split_sentences
+
+    return split_sentences(doc.text, doc.language or "en")
+
+
+@register_stage
+class TechniquesStage(Stage):
+    """Adds ``technique`` spans: label = 2023 technique, score = head probability, ``ptc_label`` = 2020 name."""
+
+    name = "techniques"
+    version = "1"
+
+    def process(self, batch: list[Document]) -> list[Document]:
+        docs = [d for d in batch if d.text.strip()]
+        for d in batch:
+            if not d.text.strip():
+                d.meta.setdefault("warnings", []).append("techniques: empty text, nothing to analyse")
+            elif d.language and d.language != "en":
+                d.meta.setdefault("warnings", []).append(f"techniques: trained on English; text is {d.language!r}")
+        if not docs:
+            return batch
+        model = get_model()
+        for doc, encoded in zip(docs, encode_documents(docs)):
+            pred = model.predict(encoded, document_sentences(doc))
+            doc.cache["techniques"] = pred
+            table = technique_table()
+            for start, end, label, score in model.technique_spans(encoded, pred, doc.text):
+                info = table.get(label)
+                doc.add_span(start, end, "technique", label=label, score=round(score, 4), ptc_label=info.ptc if info else None)
+        return batch

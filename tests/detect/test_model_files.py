@@ -1,0 +1,40 @@
+"""The shipped technique model: present, small, consistent with the SemEval label lists."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from narrascope.detect.techniques import ANY, MODEL_PACKAGE, TechniqueModel, technique_table
+
+SHIPPED = ("head.npz", "span.npz", "model.json", "techniques.json")
+
+
+def test_model_files_exist_and_stay_small():
+    files = resources.files(MODEL_PACKAGE)
+    sizes = {name: len(files.joinpath(name).read_bytes()) for name in SHIPPED}
+    assert all(size > 0 for size in sizes.values())
+    assert sum(sizes.values()) < 3_000_000, sizes
+
+
+def test_technique_table_is_the_23_semeval_2023_techniques(semeval_dir):
+    official = [l.strip() for l in (semeval_dir / "techniques_subtask3.txt").read_text().splitlines() if l.strip()]
+    table = technique_table()
+    assert sorted(table) == sorted(official)
+    assert all(info.definition for info in table.values())
+
+
+def test_2020_mapping_uses_only_the_14_ptc_labels():
+    ptc = {info.ptc for info in technique_table().values()} - {None}
+    assert len(ptc) == 14
+    assert technique_table()["False_Dilemma-No_Choice"].ptc == "Black-and-White_Fallacy"
+    assert technique_table()["Conversation_Killer"].ptc == "Thought-terminating_Cliches"
+
+
+def test_model_loads_with_thresholds_for_every_label():
+    model = TechniqueModel.load()
+    assert model.labels == [*technique_table(), ANY]
+    config = json.loads(resources.files(MODEL_PACKAGE).joinpath("model.json").read_text())
+    assert set(config["line_thresholds"]) == set(technique_table())
+    assert 0 < model.span_threshold < 1
+    assert len(config["span_classifiers"]["2020"]) == 14

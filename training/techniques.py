@@ -1,0 +1,310 @@
+"""Train the persuasion-technique head and write ``src/narrascope/models/techniques/``.
+
+    python training/encode_cache.py      # once: the frozen encoder pass (cached in .cache/)
+    python training/techniques.py        # the head, its thresholds and the span classifiers
+    python training/techniques.py --reuse-head   # keep the head, redo the span threshold and classifiers
+
+Trains on the "train" split, tunes epochs, thresholds and the TC regulariser on
+"val" (see ``techniques_data.split_of``); never looks at "test".
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from encode_cache import encode_cached  # noqa: E402
+from techniques_data import Article, load_corpus, ptc_spans_on_2023_text, sentence_per_line  # noqa: E402
+
+from narrascope.detect.techniques import ANY, TechniqueModel, build_head, span_features, technique_table  # noqa: E402
+from narrascope.nlp.encoder import EncodedText  # noqa: E402
+from narrascope.nlp.sentences import split_sentences  # noqa: E402
+from narrascope.semeval import (  # noqa: E402
+    TechniqueSpan,
+    line_spans,
+    paragraph_labels_from_spans,
+    paragraph_scores,
+    span_scores,
+)
+
+OUT = Path(__file__).resolve().parents[1] / "src" / "narrascope" / "models" / "techniques"
+HEAD = {"dim_in": 384, "dim_proj": 160, "width": 3}
+CHUNK = 512
+SEED = 13
+
+
+def labels() -> list[str]:
+    return [*technique_table(), ANY]
+
+
+def token_targets(enc: EncodedText, spans: list[TechniqueSpan], names: list[str]) -> np.ndarray:
+    y = np.zeros((len(enc.offsets), len(names)), dtype=np.float32)
+    col = {n: j for j, n in enumerate(names)}
+    for s in spans:
+        idx = enc.tokens_in(s.start, s.end)
+        y[idx, col[s.technique]] = 1.0
+        y[idx, col[ANY]] = 1.0
+    return y
+
+
+def sentence_targets(enc: EncodedText, text: str, spans: list[TechniqueSpan], names: list[str]):
+    """Token ranges of the sentences and their technique sets."""
+    col = {n: j for j, n in enumerate(names)}
+    ranges, ys = [], []
+    for s, e in split_sentences(text):
+        idx = enc.tokens_in(s, e)
+        if not len(idx):
+            continue
+        y = np.zeros(len(names), dtype=np.float32)
+        for sp in spans:
+            if sp.start < e and sp.end > s and text[max(s, sp.start) : min(e, sp.end)].strip():
+                y[col[sp.technique]] = 1.0
+                y[col[ANY]] = 1.0
+        ranges.append((int(idx[0]), int(idx[-1]) + 1))
+        ys.append(y)
+    return ranges, np.array(ys, dtype=np.float32).reshape(-1, len(names))
+
+
+def make_chunks(items, rng: np.random.Generator):
+    """Pieces of at most CHUNK tokens at a random phase, with the sentences wholly inside them."""
+    chunks = []
+    for x, y, ranges, ys in items:
+        n = len(x)
+        phase = int(rng.integers(0, CHUNK)) if n > CHUNK else 0
+        cuts = [0, *range(phase, n, CHUNK)[1 if phase == 0 else 0 :], n]
+        cuts = sorted(set(c for c in cuts if 0 <= c <= n))
+        for a, b in zip(cuts, cuts[1:]):
+            if b - a < 8:
+                continue
+            sents = [(s - a, e - a, ys[k]) for k, (s, e) in enumerate(ranges) if s >= a and e <= b]
+            chunks.append((x[a:b], y[a:b], sents))
+    return chunks
+
+
+def train_head(train_items, val_items, names, epochs: int = 12, log=print):
+    import torch
+
+    torch.manual_seed(SEED)
+    rng = np.random.default_rng(SEED)
+    head = build_head(len(names), **HEAD)
+    opt = torch.optim.AdamW(head.parameters(), lr=2e-3, weight_decay=1e-4)
+    bce = torch.nn.BCEWithLogitsLoss()
+    best, best_state = float("inf"), None
+    for epoch in range(epochs):
+        head.train()
+        chunks = make_chunks(train_items, rng)
+        order = rng.permutation(len(chunks))
+        t0, total = time.perf_counter(), 0.0
+        for b in range(0, len(order), 16):
+            batch = [chunks[k] for k in order[b : b + 16]]
+            loss = _batch_loss(head, batch, bce, len(names))
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
+            opt.step()
+            total += float(loss.detach()) * len(batch)
+        head.eval()
+        with torch.no_grad():
+            val_chunks = make_chunks(val_items, np.random.default_rng(0))
+            val = sum(float(_batch_loss(head, val_chunks[b : b + 32], bce, len(names))) * len(val_chunks[b : b + 32]) for b in range(0, len(val_chunks), 32)) / len(val_chunks)
+        log(f"epoch {epoch + 1}: train loss {total / len(chunks):.4f}  val loss {val:.4f}  ({time.perf_counter() - t0:.0f}s)")
+        if val < best:
+            best, best_state = val, {k: v.detach().clone() for k, v in head.state_dict().items()}
+    head.load_state_dict(best_state)
+    head.eval()
+    return head
+
+
+def _batch_loss(head, batch, bce, n_out):
+    import torch
+
+    longest = max(len(x) for x, _, _ in batch)
+    X = torch.zeros(len(batch), longest, 384)
+    Y = torch.zeros(len(batch), longest, n_out)
+    M = torch.zeros(len(batch), longest, 1)
+    ranges, ys = [], []
+    for r, (x, y, sents) in enumerate(batch):
+        X[r, : len(x)] = torch.from_numpy(x)
+        Y[r, : len(y)] = torch.from_numpy(y)
+        M[r, : len(x)] = 1
+        for s, e, ysent in sents:
+            ranges.append((r, s, e))
+            ys.append(ysent)
+    logits, h = head(X)
+    token_loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits, Y, reduction="none") * M).sum() / (M.sum() * n_out)
+    if not ranges:
+        return token_loss
+    sent_loss = bce(head.sentence_logits(h, ranges), torch.from_numpy(np.stack(ys)))
+    return token_loss + sent_loss
+
+
+# -- threshold tuning -----------------------------------------------------------
+def best_threshold(scores: np.ndarray, gold: np.ndarray, default: float = 0.5) -> float:
+    """The cut maximising F1 of one label (``default`` when validation has too few positives)."""
+    if gold.sum() < 3:
+        return default
+    best_f, best_t = -1.0, default
+    for t in np.arange(0.05, 0.91, 0.025):
+        pred = scores >= t
+        tp = float((pred & gold).sum())
+        f = 2 * tp / (pred.sum() + gold.sum()) if pred.sum() + gold.sum() else 0.0
+        if f > best_f:
+            best_f, best_t = f, float(t)
+    return best_t
+
+
+def line_score_matrix(model: TechniqueModel, articles: list[Article], encoded: dict[str, EncodedText], per_line: bool):
+    """Max sentence probability per (article, line) and gold labels, for one line layout."""
+    names = model.labels
+    rows, gold_rows, keys = [], [], []
+    for a in articles:
+        text = sentence_per_line(a.text) if per_line else a.text
+        pred = model.predict(encoded[a.id], split_sentences(text))
+        gold = paragraph_labels_from_spans({a.id: text}, a.spans)
+        starts = np.array([s for s, _ in pred.sentences])
+        for number, ls, le in line_spans(text):
+            k = np.nonzero((starts >= ls) & (starts < le))[0]
+            rows.append(pred.sentence_probs[k].max(axis=0) if len(k) else np.zeros(len(names)))
+            g = gold[(a.id, number)]
+            gold_rows.append([n in g for n in names])
+            keys.append((a.id, number))
+    return np.array(rows), np.array(gold_rows, dtype=bool), keys
+
+
+def tune_line_thresholds(model, articles, encoded) -> dict[str, float]:
+    # Tuned on both layouts at once: the hidden test puts one sentence per line.
+    s1, g1, _ = line_score_matrix(model, articles, encoded, per_line=True)
+    s2, g2, _ = line_score_matrix(model, articles, encoded, per_line=False)
+    scores, gold = np.vstack([s1, s2]), np.vstack([g1, g2])
+    global_t = best_threshold(scores[:, :-1].ravel(), gold[:, :-1].ravel())
+    return {n: best_threshold(scores[:, j], gold[:, j], default=global_t) for j, n in enumerate(model.labels) if n != ANY}
+
+
+def tune_span_threshold(model, articles, encoded) -> float:
+    """The "any technique" cut that maximises SI F1 against the 2020 spans of the validation articles."""
+    arts = [a for a in articles if a.ptc_text]
+    preds = {a.id: model.predict(encoded[a.id], split_sentences(a.text)) for a in arts}
+    gold = [TechniqueSpan(a.id, s.start, s.end) for a in arts for s in ptc_spans_on_2023_text(a)]
+    best_f, best_t = -1.0, 0.5
+    for t in np.arange(0.1, 0.71, 0.025):
+        model.span_threshold = float(t)
+        pred = [TechniqueSpan(a.id, s, e) for a in arts for s, e, _ in model.propaganda_spans(preds[a.id], a.text)]
+        f = span_scores(gold, pred)["f1"]
+        if f > best_f:
+            best_f, best_t = f, float(t)
+    model.span_threshold = best_t
+    return round(best_t, 3)
+
+
+def tune_technique_span_floor(model, articles, encoded) -> float:
+    """The least score a labelled span needs, maximising 2023 span F1 (technique-aware) on validation."""
+    preds = {a.id: model.predict(encoded[a.id], split_sentences(a.text)) for a in articles}
+    gold = [s for a in articles for s in a.spans]
+    best = (-1.0, 0.0, 1.0)
+    for second in (0.2, 0.3, 0.4, 1.0):
+        for t in np.arange(0.0, 0.5, 0.02):
+            model.config.update(technique_span_min_score=float(t), technique_second_label_min=second)
+            pred_spans = [TechniqueSpan(a.id, s, e, label) for a in articles for s, e, label, _ in model.technique_spans(encoded[a.id], preds[a.id], a.text)]
+            f = span_scores(gold, pred_spans, use_techniques=True)["f1"]
+            best = max(best, (f, float(t), second))
+    f, floor, second = best
+    print(f"technique span floor {floor:.2f}, second label at {second}: val span F1 {f:.3f}")
+    model.config.update(technique_span_min_score=round(floor, 3), technique_second_label_min=second)
+    return round(floor, 3), second
+
+
+# -- span classifiers (2023 scheme for the stage, 2020 scheme for TC) ---------------
+def span_data(articles, encoded, scheme: str):
+    X, y = [], []
+    for a in articles:
+        spans = a.spans if scheme == "2023" else ptc_spans_on_2023_text(a)
+        for s in spans:
+            X.append(span_features(encoded[a.id], a.text, s.start, s.end))
+            y.append(s.technique)
+    return np.array(X), np.array(y)
+
+
+def train_span_classifier(train, val, encoded, scheme: str, log=print):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    Xt, yt = span_data(train, encoded, scheme)
+    Xv, yv = span_data(val, encoded, scheme)
+    scaler = StandardScaler().fit(Xt)
+    best = (-1.0, None, None)
+    for C in (0.003, 0.01, 0.03, 0.1):
+        clf = LogisticRegression(C=C, max_iter=3000).fit(scaler.transform(Xt), yt)
+        acc = float((clf.predict(scaler.transform(Xv)) == yv).mean())
+        log(f"span classifier {scheme} C={C}: val accuracy {acc:.3f}")
+        if acc > best[0]:
+            best = (acc, C, clf)
+    acc, C, clf = best
+    # Fold the scaler into the weights so inference is one matrix product.
+    coef = clf.coef_ / scaler.scale_
+    intercept = clf.intercept_ - (clf.coef_ * scaler.mean_ / scaler.scale_).sum(axis=1)
+    weights = {f"{scheme}_coef": coef.astype(np.float32), f"{scheme}_intercept": intercept.astype(np.float32)}
+    return weights, [str(c) for c in clf.classes_], {"C": C, "val_accuracy": round(acc, 4)}
+
+
+def main(reuse_head: bool = False) -> None:
+    t_start = time.perf_counter()
+    articles = load_corpus()
+    names = labels()
+    enc_list = encode_cached([a.text for a in articles])
+    encoded = {a.id: e for a, e in zip(articles, enc_list)}
+    train = [a for a in articles if a.split == "train"]
+    val = [a for a in articles if a.split == "val"]
+    print(f"{len(train)} train, {len(val)} validation articles")
+
+    def items(arts):
+        out = []
+        for a in arts:
+            e = encoded[a.id]
+            ranges, ys = sentence_targets(e, a.text, a.spans, names)
+            out.append((e.token_embeddings.astype(np.float32), token_targets(e, a.spans, names), ranges, ys))
+        return out
+
+    if reuse_head:  # retrain only what sits on top of the head
+        with open(OUT / "head.npz", "rb") as fh:
+            weights = dict(np.load(fh))
+        config = json.loads((OUT / "model.json").read_text(encoding="utf-8"))
+    else:
+        head = train_head(items(train), items(val), names)
+        weights = {k: v.detach().numpy().astype(np.float16) for k, v in head.state_dict().items()}
+        config = {"labels": names, "head": HEAD, "max_gap": 2, "line_thresholds": {}}
+    model = TechniqueModel({k: v.astype(np.float32) for k, v in weights.items()}, config)
+    if not reuse_head:
+        config["line_thresholds"] = {k: round(v, 3) for k, v in tune_line_thresholds(model, val, encoded).items()}
+        model.line_thresholds = np.array([config["line_thresholds"].get(n, 1.1) for n in names])
+    config["span_threshold"] = tune_span_threshold(model, val, encoded)
+    span_weights, config["span_classifiers"], config["span_classifier_info"] = {}, {}, {}
+    for scheme, arts_train, arts_val in (("2023", train, val), ("2020", [a for a in train if a.ptc_text], [a for a in val if a.ptc_text])):
+        w, classes, info = train_span_classifier(arts_train, arts_val, encoded, scheme)
+        span_weights.update(w)
+        config["span_classifiers"][scheme] = classes
+        config["span_classifier_info"][scheme] = info
+    model.span_classifiers = {k: v.astype(np.float32) for k, v in span_weights.items()}
+    config["technique_span_min_score"], config["technique_second_label_min"] = tune_technique_span_floor(model, val, encoded)
+    config.pop("span_thresholds", None)
+    config.pop("tc", None)
+    config["training"] = {
+        "data": "../shared/data: semeval2023t3-en train spans (head, 2023 span classifier); ptc train spans (2020 TC classifier, SI threshold)",
+        "split": "training/techniques_data.py split_of: sha1 of the article id, 70/15/15 train/val/test",
+        "train_articles": len(train),
+        "val_articles": len(val),
+        "seconds": round(time.perf_counter() - t_start),
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(OUT / "head.npz", **weights)
+    np.savez_compressed(OUT / "span.npz", **span_weights)
+    (OUT / "model.json").write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {OUT} in {time.perf_counter() - t_start:.0f}s")
+
+
+if __name__ == "__main__":
+    main(reuse_head="--reuse-head" in sys.argv[1:])
