@@ -80,6 +80,11 @@ class Encoder:
         import torch
         from tokenizers import Tokenizer
         from transformers import BertModel
+        from transformers.utils import logging as hf_logging
+
+        # No load report or progress bar on every run: the weights are pinned and checked.
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
 
         path = model_path()
         if not (path / "model.safetensors").exists():
