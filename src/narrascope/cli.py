@@ -335,6 +335,16 @@ def stages():
     out.print("available: " + ", ".join(available_stages()))
 
 
+def _add_model_commands() -> None:
+    from .cli_semeval import evaluate, semeval
+
+    cli.add_command(semeval)
+    cli.add_command(evaluate)
+
+
+_add_model_commands()
+
+
 def main() -> None:
     cli(prog_name="narrascope")
 

@@ -43,6 +43,7 @@ _BUILTIN_MODULES = {
     "segment": "narrascope.extract.stages",
     "language": "narrascope.nlp.language",
     "sentences": "narrascope.nlp.sentences",
+    "techniques": "narrascope.detect.techniques",
 }
 
 

@@ -17,11 +17,10 @@ STRUCTURE_LAYERS = {"paragraph", "sentence"}
 def span_definition(layer: str, label: str) -> str | None:
     """One-line definition of a span label, when the layer's model ships one."""
     if layer == "technique":
-        try:
-            from .detect.techniques import technique_definition
-        except ImportError:
-            return None
-        return technique_definition(label)
+        from .detect.techniques import technique_table
+
+        info = technique_table().get(label)
+        return info.definition if info else None
     return None
 
 

@@ -75,7 +75,8 @@ def test_report_show_and_export(examples_db, cli, tmp_path):
     r = cli("report", "--db", str(db), "-o", str(report))
     assert r.returncode == 0, r.stderr
     html = report.read_text(encoding="utf-8")
-    for heading in ("Documents by outlet, language and date", "Pages with several pieces", "Duplicates (2)"):
+    for heading in ("Documents by outlet, language and date", "Pages with several pieces", "Duplicates (2)",
+                    "Persuasion techniques"):
         assert heading in html
     assert "Northern Ledger" in html and "<svg" in html
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # self-contained: no external resources
@@ -100,3 +101,27 @@ def test_report_show_and_export(examples_db, cli, tmp_path):
     with open(tmp_path / "out.csv", newline="", encoding="utf-8") as fh:
         assert len(list(csv.DictReader(fh))) == 10
     assert duckdb.connect().execute(f"SELECT count(*) FROM '{tmp_path / 'out.parquet'}'").fetchone()[0] == 10
+
+
+def test_techniques_are_found_in_english_and_skipped_in_russian(examples_db, cli):
+    db, result = examples_db
+    con = duckdb.connect(str(db), read_only=True)
+    per_doc = dict(con.execute(
+        "SELECT d.source, count(s.doc_id) FROM documents d LEFT JOIN spans s ON s.doc_id = d.id AND s.layer = 'technique' "
+        "WHERE d.id NOT IN (SELECT doc_id FROM duplicates) GROUP BY d.source").fetchall())
+    ru = [n for src, n in per_doc.items() if src.endswith("minsk_ru_cp1251.txt")]
+    assert ru == [0]
+    assert "English-only" in result.stderr
+    english = [n for src, n in per_doc.items() if not src.endswith("minsk_ru_cp1251.txt")]
+    assert sum(english) > 0
+    # spans are offsets into the stored text, with a known technique and a probability
+    rows = con.execute("SELECT d.text, s.start, s.\"end\", s.label, s.score FROM spans s JOIN documents d ON d.id = s.doc_id "
+                       "WHERE s.layer = 'technique'").fetchall()
+    from narrascope.detect.techniques import technique_table
+
+    names = set(technique_table())
+    for text, start, end, label, score in rows:
+        assert 0 <= start < end <= len(text) and text[start:end].strip()
+        assert label in names and 0 < score <= 1
+    versions = con.execute("SELECT DISTINCT versions->>'techniques' FROM documents").fetchall()
+    assert len(versions) == 1 and versions[0][0].startswith("1+")

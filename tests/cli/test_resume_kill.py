@@ -40,8 +40,13 @@ def _stored(db: Path) -> tuple[int, int, list[str]]:
 
 def test_killed_run_resumes_without_loss_or_duplicates(tmp_path, cli):
     folder = _corpus(tmp_path, 400)
+    # The prepare stages only: this tests the engine and store, and keeps the run short
+    # enough for the default test suite (the learned stages add ~1 s per article here).
+    config = tmp_path / "prepare-only.toml"
+    config.write_text("[pipeline]\nanalyze = []\n", encoding="utf-8")
     db = tmp_path / "killed.duckdb"
-    proc = subprocess.Popen([sys.executable, "-m", "narrascope", "analyze", str(folder), "--db", str(db), "--quiet"],
+    proc = subprocess.Popen([sys.executable, "-m", "narrascope", "analyze", str(folder), "--db", str(db), "--quiet",
+                             "--config", str(config)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # Wait until the store exists and some batches are committed, then kill -9 mid-run.
     wal = db.with_name(db.name + ".wal")
@@ -57,12 +62,12 @@ def test_killed_run_resumes_without_loss_or_duplicates(tmp_path, cli):
     assert n_partial == distinct and not orphans
     assert n_partial < 400
 
-    r = cli("analyze", str(folder), "--db", str(db))
+    r = cli("analyze", str(folder), "--db", str(db), "--config", str(config))
     assert r.returncode == 0, r.stderr
     n, distinct, orphans = _stored(db)
 
     clean_db = tmp_path / "clean.duckdb"
-    r2 = cli("analyze", str(folder), "--db", str(clean_db))
+    r2 = cli("analyze", str(folder), "--db", str(clean_db), "--config", str(config))
     assert r2.returncode == 0, r2.stderr
     clean = duckdb.connect(str(clean_db), read_only=True)
     want_ids = {row[0] for row in clean.execute("SELECT id FROM documents").fetchall()}

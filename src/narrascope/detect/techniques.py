@@ -12,6 +12,7 @@ layout (one paragraph or one sentence per line). The files live in
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -288,20 +289,32 @@ def document_sentences(doc: Document) -> list[tuple[int, int]]:
     return split_sentences(doc.text, doc.language or "en")
 
 
+def _model_digest() -> str:
+    """Short hash of the shipped weights, recorded with every stored row as the stage version."""
+    files = resources.files(MODEL_PACKAGE)
+    digest = hashlib.sha256()
+    for name in sorted(n.name for n in files.iterdir() if n.name.endswith((".npz", ".json"))):
+        digest.update(files.joinpath(name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
 @register_stage
 class TechniquesStage(Stage):
     """Adds ``technique`` spans: label = 2023 technique, score = head probability, ``ptc_label`` = 2020 name."""
 
     name = "techniques"
-    version = "1"
+    version = "1+" + _model_digest()
 
     def process(self, batch: list[Document]) -> list[Document]:
-        docs = [d for d in batch if d.text.strip()]
+        # The model is English-only: other languages get no spans rather than noise.
+        docs = [d for d in batch if d.text.strip() and d.language in (None, "en", "und")]
+        analysed = {id(d) for d in docs}
         for d in batch:
             if not d.text.strip():
                 d.meta.setdefault("warnings", []).append("techniques: empty text, nothing to analyse")
-            elif d.language and d.language != "en":
-                d.meta.setdefault("warnings", []).append(f"techniques: trained on English; text is {d.language!r}")
+            elif id(d) not in analysed:
+                d.meta.setdefault("warnings", []).append(
+                    f"techniques: not analysed, the model is English-only (text is {d.language!r})")
         if not docs:
             return batch
         model = get_model()

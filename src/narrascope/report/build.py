@@ -87,8 +87,55 @@ def problems_section(store) -> Section:
     return Section("problems", f"Inputs that could not be analysed ({len(rows)})", Markup(html))
 
 
+def _technique_definitions() -> dict[str, str]:
+    try:
+        from ..detect.techniques import technique_table
+    except ImportError:  # pragma: no cover - the techniques model is part of the package
+        return {}
+    return {name: info.definition for name, info in technique_table().items()}
+
+
+def techniques_section(store) -> Section | None:
+    """Technique mix overall and per outlet, and each document's flagged passages."""
+    totals = store.query("SELECT label, count(*) FROM spans WHERE layer = 'technique' GROUP BY label ORDER BY 2 DESC, 1")
+    if not totals:
+        return None
+    per_outlet = store.query(
+        "WITH words AS (SELECT coalesce(outlet, '(unknown)') AS o, count(*) AS docs, "
+        "  sum(length(text) - length(replace(text, ' ', '')) + 1) AS words FROM documents "
+        "  WHERE id NOT IN (SELECT doc_id FROM duplicates) GROUP BY o), "
+        "tech AS (SELECT coalesce(d.outlet, '(unknown)') AS o, s.label, count(*) AS n FROM spans s "
+        "  JOIN documents d ON d.id = s.doc_id WHERE s.layer = 'technique' GROUP BY o, s.label) "
+        "SELECT w.o, w.docs, w.words, coalesce(sum(t.n), 0) AS spans, "
+        "  string_agg(t.label || ' (' || t.n || ')', ', ' ORDER BY t.n DESC, t.label) AS mix "
+        "FROM words w LEFT JOIN tech t ON t.o = w.o GROUP BY w.o, w.docs, w.words ORDER BY spans DESC, w.o"
+    )
+    outlets = [(o, docs, words, spans, round(1000 * spans / max(1, words), 1), mix or "") for o, docs, words, spans, mix in per_outlet]
+    rows = store.query(
+        "SELECT d.id, d.title, d.outlet, s.start, s.\"end\", s.label, s.score, "
+        "  substr(d.text, s.start + 1, s.\"end\" - s.start) AS passage "
+        "FROM spans s JOIN documents d ON d.id = s.doc_id "
+        "WHERE s.layer = 'technique' AND d.id IN (SELECT doc_id FROM spans WHERE layer = 'technique' "
+        "  GROUP BY doc_id ORDER BY count(*) DESC, doc_id LIMIT 50) "
+        "ORDER BY d.id, s.start, s.label"
+    )
+    docs: dict[str, dict] = {}
+    for doc_id, title, outlet, start, end, label, score, passage in rows:
+        entry = docs.setdefault(doc_id, {"id": doc_id, "title": title, "outlet": outlet, "passages": []})
+        if len(entry["passages"]) < 25:
+            entry["passages"].append({"label": label, "score": score, "text": passage, "start": start, "end": end})
+    definitions = _technique_definitions()
+    html = _env().get_template("techniques.html.j2").render(
+        chart=bar_chart([(label.replace("_", " "), n) for label, n in totals], max_rows=23),
+        outlets=outlets, docs=list(docs.values()), definitions=definitions,
+    )
+    total = sum(n for _, n in totals)
+    return Section("techniques", f"Persuasion techniques ({total} passages)", Markup(html))
+
+
 SECTIONS: list[Callable[[object], Section | None]] = [
     overview_section,
+    techniques_section,
     documents_section,
     segments_section,
     duplicates_section,

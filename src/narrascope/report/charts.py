@@ -39,7 +39,7 @@ def column_chart(rows: list[tuple[str, float]], *, width: int = 640, height: int
     vmax = max(v for _, v in rows) or 1
     n = len(rows)
     plot_h = height - 40
-    col_w = max(4.0, (width - 40) / n)
+    col_w = min(48.0, max(4.0, (width - 40) / n))
     parts = [f'<svg class="chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
     step = max(1, n // 12)
     for i, (label, value) in enumerate(rows):
