@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -10,13 +9,6 @@ from typing import Any, Iterable, Iterator
 from .document import Document
 from .errors import InputError
 from .pipeline import Pipeline, load_config
-
-_HTML_SNIFF = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[\s>]|<meta|<!--)", re.IGNORECASE)
-
-
-def looks_like_html(text: str) -> bool:
-    return bool(_HTML_SNIFF.match(text[:2000])) or ("</p>" in text[:20000] and "<p" in text[:20000])
-
 
 @lru_cache(maxsize=4)
 def _pipelines(config_key: str | None) -> tuple[Pipeline, Pipeline]:
@@ -41,8 +33,10 @@ def analyze_text(text_or_html: str, url: str | None = None, *, outlet: str | Non
     """
     if not isinstance(text_or_html, str):
         raise TypeError("analyze_text expects a str (decode bytes first, or use narrascope.readers)")
-    doc = Document(source=url or "<text>", url=url, outlet=outlet, raw=text_or_html,
-                   raw_format="html" if looks_like_html(text_or_html) else "text")
+    from .readers.sniff import looks_like_html_fragment, markup_kind
+
+    is_html = markup_kind(text_or_html) == "html" or looks_like_html_fragment(text_or_html)
+    doc = Document(source=url or "<text>", url=url, outlet=outlet, raw=text_or_html, raw_format="html" if is_html else "text")
     prepare, analyze = _pipelines(config)
     doc = analyze(prepare([doc]))[0]
     if doc.meta.get("problem"):
