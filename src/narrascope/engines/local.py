@@ -10,7 +10,6 @@ point loses at most the batch in flight and a re-run completes it.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -154,7 +153,6 @@ def run_analysis(
     for doc_id, thash, sig in store.signatures():
         index.add(doc_id, thash, sig)
 
-    prepare_names = list(config.get("pipeline", {}).get("prepare", []))
     analyze_names = list(config.get("pipeline", {}).get("analyze", []))
     versions = pipeline_versions(config)
     run_id = store.start_run(config, versions)
@@ -167,7 +165,6 @@ def run_analysis(
     else:
         executor = _InProcess(config)
 
-    fingerprints: dict[int, str] = {}
     signatures: dict[str, Any] = {}  # doc id -> minhash, kept here until the doc is saved
 
     def readable() -> Iterator[Document]:
@@ -183,7 +180,7 @@ def run_analysis(
                 stats.unchanged += 1
                 notify(item.source, "unchanged", None)
                 continue
-            fingerprints[id(item)] = fp
+            item.meta["fingerprint"] = fp
             yield item
 
     def add_timings(timings: dict[str, float]) -> None:
@@ -194,8 +191,7 @@ def run_analysis(
         """Split into (to analyse, duplicates to store as linked copies)."""
         fresh, copies = [], []
         for doc in prepared:
-            fp = doc.meta.pop("_fingerprint", None)
-            doc.meta["fingerprint"] = fp
+            fp = doc.meta.get("fingerprint")
             if doc.meta.get("problem"):
                 stats.problems.append((doc.source, doc.meta["problem"]))
                 store.record_source(doc.source, None, "problem", doc.meta["problem"], fp)
@@ -265,8 +261,6 @@ def run_analysis(
 
     try:
         for batch in _batches(readable(), BATCH_SIZE):
-            for d in batch:
-                d.meta["_fingerprint"] = fingerprints.pop(id(d), None)
             prepared_q.append((executor.submit(_run_phase, "prepare", batch), batch))
             drain_prepared(block=len(prepared_q) > max_in_flight)
         drain_prepared(block=True)
