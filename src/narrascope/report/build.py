@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -26,6 +27,7 @@ class Section:
     html: Markup
 
 
+@lru_cache(maxsize=1)
 def _env() -> Environment:
     return Environment(loader=PackageLoader("narrascope", "report/templates"), autoescape=select_autoescape(default=True))
 

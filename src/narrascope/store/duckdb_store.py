@@ -255,9 +255,10 @@ class Store:
             raise StoreError(f"signatures given for documents not in the batch: {', '.join(unknown[:5])}")
         # Columns are built before the transaction (seq numbers offset inside it) to keep it short.
         try:
-            tables = _batch_columns(batch, run_id, _to_json(versions), _utcnow())
+            hashes = {d.id: text_hash(d.main_text()) for d in batch}  # the exact-duplicate key, once per doc
+            tables = _batch_columns(batch, hashes, run_id, _to_json(versions), _utcnow())
             if signatures:
-                tables["signatures"] = _signature_columns(signatures, by_id)
+                tables["signatures"] = _signature_columns(signatures, hashes)
         except UnicodeEncodeError as e:
             raise StoreError(f"{self.path}: could not save a batch of {len(batch)} documents: {_explain(e, batch)}") from e
         ids = list(by_id)
@@ -673,12 +674,12 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, columns: str, data: dict
         con.unregister(view)
 
 
-def _batch_columns(batch: list[Document], run_id: str, versions_json: str, stored_at: datetime) -> dict:
+def _batch_columns(batch: list[Document], hashes: dict[str, str], run_id: str, versions_json: str, stored_at: datetime) -> dict:
     """Column arrays for each table, seq numbered from 0 (row tuples transposed: far cheaper than per-field appends)."""
     seqs = range(len(batch))
     doc_rows = [
         (d.id, seq, d.source, d.outlet, d.url, d.title, list(d.authors or []), d.published, d.language,
-         d.fetched_at, d.text, text_hash(d.main_text()), _to_json(d.meta), versions_json, run_id, stored_at)
+         d.fetched_at, d.text, hashes[d.id], _to_json(d.meta), versions_json, run_id, stored_at)
         for seq, d in zip(seqs, batch)
     ]
     seg_rows = [
@@ -727,8 +728,8 @@ def _arrays(columns: str, rows: list[tuple], ints: tuple = (), floats: tuple = (
     return out
 
 
-def _signature_columns(signatures: dict[str, np.ndarray], by_id: dict[str, Document]) -> dict[str, np.ndarray]:
-    rows = [(i, text_hash(by_id[i].main_text()), np.asarray(sig, dtype="<u8").tobytes()) for i, sig in signatures.items()]
+def _signature_columns(signatures: dict[str, np.ndarray], hashes: dict[str, str]) -> dict[str, np.ndarray]:
+    rows = [(i, hashes[i], np.asarray(sig, dtype="<u8").tobytes()) for i, sig in signatures.items()]
     return _arrays(_SIGNATURE_COLUMNS, rows)
 
 
