@@ -167,12 +167,15 @@ def run_analysis(
 
     signatures: dict[str, Any] = {}  # doc id -> minhash, kept here until the doc is saved
 
+    def problem(source: str, message: str, fp: str | None = None) -> None:
+        stats.problems.append((source, message))
+        store.record_source(source, None, "problem", message, fp)
+        notify(source, "problem", message)
+
     def readable() -> Iterator[Document]:
         for item in inputs:
             if isinstance(item, InputError):
-                stats.problems.append((item.source, item.problem))
-                store.record_source(item.source, None, "problem", item.problem)
-                notify(item.source, "problem", item.problem)
+                problem(item.source, item.problem)
                 continue
             stats.read += 1
             fp = fingerprint(item)
@@ -193,9 +196,7 @@ def run_analysis(
         for doc in prepared:
             fp = doc.meta.get("fingerprint")
             if doc.meta.get("problem"):
-                stats.problems.append((doc.source, doc.meta["problem"]))
-                store.record_source(doc.source, None, "problem", doc.meta["problem"], fp)
-                notify(doc.source, "problem", doc.meta["problem"])
+                problem(doc.source, doc.meta["problem"], fp)
                 continue
             main = doc.main_text()
             thash = text_hash(main)
@@ -240,9 +241,7 @@ def run_analysis(
             add_timings(timings)
             for d in docs:
                 if d.meta.get("problem"):
-                    stats.problems.append((d.source, d.meta["problem"]))
-                    store.record_source(d.source, None, "problem", d.meta["problem"], d.meta.get("fingerprint"))
-                    notify(d.source, "problem", d.meta["problem"])
+                    problem(d.source, d.meta["problem"], d.meta.get("fingerprint"))
             save([d for d in docs if not d.meta.get("problem")] + copies, "ok")
 
     def drain_prepared(block: bool) -> None:
