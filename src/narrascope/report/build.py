@@ -135,9 +135,16 @@ def techniques_section(store) -> Section | None:
     return Section("techniques", f"Persuasion techniques ({total} passages)", Markup(html))
 
 
+def _analysis_sections() -> list[Callable[[object], Section | None]]:
+    from .analysis import actors_section, genre_frames_section, narratives_section, quotes_section
+
+    return [genre_frames_section, narratives_section, actors_section, quotes_section]
+
+
 SECTIONS: list[Callable[[object], Section | None]] = [
     overview_section,
     techniques_section,
+    *_analysis_sections(),
     documents_section,
     segments_section,
     duplicates_section,

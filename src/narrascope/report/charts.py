@@ -51,3 +51,33 @@ def column_chart(rows: list[tuple[str, float]], *, width: int = 640, height: int
             parts.append(f'<text x="{x:.1f}" y="{height - 12}" font-size="10" transform="rotate(-30 {x:.1f} {height - 12})">{escape(str(label))}</text>')
     parts.append(f'<text x="2" y="14" font-size="10" fill="#444">{vmax:g}</text></svg>')
     return Markup("".join(parts))
+
+
+def share_table(rows: list[tuple[str, str, float]], *, columns: tuple[str, ...] | None = None) -> Markup:
+    """A row × column table of counts, each cell shaded by its share of the row (a heat table).
+
+    ``rows`` are (row label, column label, count); columns default to the labels seen,
+    most frequent first.
+    """
+    counts: dict[str, dict[str, float]] = {}
+    col_totals: dict[str, float] = {}
+    for row, col, n in rows:
+        counts.setdefault(row, {})[col] = counts.get(row, {}).get(col, 0) + n
+        col_totals[col] = col_totals.get(col, 0) + n
+    if not counts:
+        return Markup('<p class="empty">nothing yet</p>')
+    cols = list(columns or ()) + sorted((c for c in col_totals if c not in (columns or ())), key=lambda c: -col_totals[c])
+    parts = ['<table class="heat"><tr><th></th>']
+    parts += [f"<th>{escape(c.replace('_', ' '))}</th>" for c in cols]
+    parts.append("<th>total</th></tr>")
+    for row, cells in counts.items():
+        total = sum(cells.values()) or 1
+        parts.append(f"<tr><td>{escape(row)}</td>")
+        for c in cols:
+            n = cells.get(c, 0)
+            share = n / total
+            style = f' style="background: rgba(59,110,165,{0.08 + 0.6 * share:.2f})"' if n else ""
+            parts.append(f'<td class="num"{style} title="{escape(c)}: {n:g} of {total:g} ({100 * share:.0f}%)">{n:g}</td>')
+        parts.append(f'<td class="num">{sum(cells.values()):g}</td></tr>')
+    parts.append("</table>")
+    return Markup("".join(parts))
