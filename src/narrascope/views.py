@@ -54,17 +54,85 @@ def render_document_text(doc: Document, console: Console) -> None:
         text = seg.text_of(doc)
         console.print(escape(text if len(text) <= 1500 else text[:1500] + " …"))
 
-    findings = [s for s in doc.spans if s.layer not in STRUCTURE_LAYERS]
-    if findings:
-        console.print(Rule("findings"))
-        for span in sorted(findings, key=lambda s: (s.start, s.layer)):
-            score = f" {span.score:.2f}" if span.score is not None else ""
-            console.print(f"[bold magenta]{escape(span.layer)}[/] [bold]{escape(span.label)}[/]{score}  "
-                          f"[dim]{span.start}–{span.end}[/]")
-            console.print("   “" + escape(span.text_of(doc)[:300]) + "”")
-            definition = span_definition(span.layer, span.label)
-            if definition:
-                console.print(f"   [dim]{escape(definition)}[/]")
-    for label in doc.labels:
-        score = f" {label.score:.2f}" if label.score is not None else ""
-        console.print(f"[bold magenta]{escape(label.layer)}[/] {escape(label.label)}{score}")
+    render_labels(doc, console)
+    render_findings(doc, console)
+    render_actors(doc, console)
+    render_quotes(doc, console)
+
+
+def _score(value: float | None) -> str:
+    return f" {value:.2f}" if value is not None else ""
+
+
+def render_labels(doc: Document, console: Console) -> None:
+    """Genre, frames and narratives (with their evidence sentences)."""
+    if not doc.labels:
+        return
+    console.print(Rule("article"))
+    seg_name = {None: "document"} | {i: f"segment {i}" for i in range(len(doc.segments))}
+    for layer in ("genre", "frame"):
+        found = [lab for lab in doc.labels if lab.layer == layer]
+        by_segment: dict[int | None, list] = {}
+        for lab in found:
+            by_segment.setdefault(lab.segment, []).append(lab)
+        for segment, labs in by_segment.items():
+            items = ", ".join(f"{escape(lab.label.replace('_', ' '))}{_score(lab.score)}"
+                              for lab in sorted(labs, key=lambda x: -(x.score or 0)))
+            console.print(f"[bold magenta]{layer}[/] [dim]({seg_name.get(segment, segment)})[/] {items}")
+    for lab in doc.labels:
+        if lab.layer in ("genre", "frame"):
+            continue
+        name = lab.attrs.get("name") or lab.label
+        where = f" [dim]({escape(lab.attrs['taxonomy'])})[/]" if lab.attrs.get("taxonomy") else ""
+        console.print(f"[bold magenta]{escape(lab.layer.replace('_', ' '))}[/] {escape(name)}{_score(lab.score)}{where}")
+        for start, end in lab.evidence[:3]:
+            console.print("   [dim]evidence[/] “" + escape(doc.text[start:end][:300]) + "”")
+
+
+def render_findings(doc: Document, console: Console) -> None:
+    """Technique passages (and any other span layer without its own view), with definitions."""
+    findings = [s for s in doc.spans if s.layer not in STRUCTURE_LAYERS | {"entity", "quote"}]
+    if not findings:
+        return
+    console.print(Rule("findings"))
+    for span in sorted(findings, key=lambda s: (s.start, s.layer)):
+        console.print(f"[bold magenta]{escape(span.layer)}[/] [bold]{escape(span.label)}[/]{_score(span.score)}  "
+                      f"[dim]{span.start}–{span.end}[/]")
+        console.print("   “" + escape(span.text_of(doc)[:300]) + "”")
+        definition = span_definition(span.layer, span.label)
+        if definition:
+            console.print(f"   [dim]{escape(definition)}[/]")
+
+
+def render_actors(doc: Document, console: Console) -> None:
+    """One row per canonical actor: type, mentions, spellings seen, role."""
+    entities = doc.spans_of("entity")
+    if not entities:
+        return
+    actors: dict[str, dict] = {}
+    for span in entities:
+        name = span.attrs.get("actor") or span.text_of(doc)
+        entry = actors.setdefault(name, {"type": span.label, "n": 0, "variants": Counter(), "roles": Counter(), "metonym": None})
+        entry["n"] += 1
+        entry["variants"][span.text_of(doc)] += 1
+        if span.attrs.get("role"):
+            entry["roles"][span.attrs["role"]] += 1
+        entry["metonym"] = entry["metonym"] or span.attrs.get("metonym_of")
+    table = Table(title="actors", title_justify="left", show_edge=False)
+    for col in ("actor", "type", "mentions", "written as", "role"):
+        table.add_column(col, justify="right" if col == "mentions" else "left")
+    for name, e in sorted(actors.items(), key=lambda kv: (-kv[1]["n"], kv[0])):
+        roles = ", ".join(f"{r} ×{n}" for r, n in e["roles"].most_common())
+        table.add_row(escape(name), escape(e["type"] or ""), str(e["n"]),
+                      escape(" · ".join(v for v, _ in e["variants"].most_common(4))), escape(roles))
+    console.print(table)
+
+
+def render_quotes(doc: Document, console: Console) -> None:
+    quotes = doc.spans_of("quote")
+    if not quotes:
+        return
+    console.print(Rule("quotes"))
+    for span in sorted(quotes, key=lambda s: s.start):
+        speaker = span.attrs.get("speaker") or "(unattributed)"
+        console.print(f"[bold]{escape(str(speaker))}[/] [dim]{escape(span.label)}[/]: “" + escape(span.text_of(doc)[:300]) + "”")
