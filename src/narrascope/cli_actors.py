@@ -1,0 +1,80 @@
+"""``narrascope actors``: the canonical actors of a stored corpus, with mention counts, outlets and spellings."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .errors import NarrascopeError
+from .store import Store
+
+DEFAULT_DB = "narrascope.duckdb"
+
+_ACTORS_SQL = """
+SELECT s.attrs->>'actor' AS actor,
+       mode(s.label) AS type,
+       any_value(s.attrs->>'actor_id') AS actor_id,
+       any_value(s.attrs->>'wikidata') AS wikidata,
+       count(*) AS mentions,
+       count(DISTINCT s.doc_id) AS documents,
+       count(*) FILTER (WHERE s.attrs->>'metonym_of' IS NOT NULL) AS as_metonym,
+       list(DISTINCT coalesce(d.outlet, '(unknown)') ORDER BY coalesce(d.outlet, '(unknown)')) AS outlets,
+       list(DISTINCT substr(d.text, s.start + 1, s."end" - s.start) ORDER BY substr(d.text, s.start + 1, s."end" - s.start)) AS variants
+FROM spans s JOIN documents d ON d.id = s.doc_id
+WHERE s.layer = 'entity' AND s.attrs->>'actor' IS NOT NULL AND (?::VARCHAR IS NULL OR d.outlet = ?)
+GROUP BY 1
+ORDER BY mentions DESC, actor
+LIMIT ?
+"""
+
+
+def actor_table(store: Store, outlet: str | None = None, top: int = 50) -> list[dict]:
+    """One row per canonical actor: type, ids, mentions, documents, outlets and the spellings seen."""
+    rows = store.query(_ACTORS_SQL, [outlet, outlet, top])
+    keys = ("actor", "type", "actor_id", "wikidata", "mentions", "documents", "as_metonym", "outlets", "variants")
+    return [dict(zip(keys, row)) for row in rows]
+
+
+@click.command("actors")
+@click.option("--db", "db", default=lambda: os.environ.get("NARRASCOPE_DB", DEFAULT_DB),
+              show_default=f"$NARRASCOPE_DB or {DEFAULT_DB}", type=click.Path(dir_okay=False),
+              help="The DuckDB file that holds the corpus.")
+@click.option("--outlet", default=None, help="Only documents of this outlet.")
+@click.option("--top", type=click.IntRange(min=1), default=30, show_default=True, help="How many actors to list.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per actor on stdout.")
+def actors(db: str, outlet: str | None, top: int, as_json: bool) -> None:
+    """Who the corpus talks about: canonical actors by number of mentions.
+
+    Spellings, surname-only mentions and acronyms are counted under one actor
+    (Lukashenka, Lukashenko and "Pres Lukashenko" are Alexander Lukashenko); a
+    capital that acts counts as its government ("Moscow demands ...").
+    """
+    try:
+        with Store(db, read_only=True) as store:
+            rows = actor_table(store, outlet, top)
+    except NarrascopeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out = Console(highlight=False, soft_wrap=True)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no entity spans stored" + (f" for outlet {outlet!r}" if outlet else "") + " (is the entities stage in the pipeline?)")
+        return
+    table = Table(title=f"actors in {db}" + (f" ({outlet})" if outlet else ""), header_style="bold")
+    for name, justify in (("actor", "left"), ("type", "left"), ("mentions", "right"), ("docs", "right"),
+                          ("as govt.", "right"), ("outlets", "left"), ("variants seen", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for r in rows:
+        variants = r["variants"][:8]
+        more = f" (+{len(r['variants']) - 8})" if len(r["variants"]) > 8 else ""
+        table.add_row(
+            r["actor"], r["type"] or "", str(r["mentions"]), str(r["documents"]), str(r["as_metonym"] or ""),
+            ", ".join(r["outlets"][:5]) + (" …" if len(r["outlets"]) > 5 else ""), ", ".join(variants) + more,
+        )
+    out.print(table)

