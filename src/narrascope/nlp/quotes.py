@@ -1,0 +1,1027 @@
+"""Quotes and reported speech (stage "quotes"): who is quoted saying what.
+
+Rules written for news English, no parser needed: quoted stretches (“ ” « » „ "
+‘ ’, block-quote paragraphs and paragraphs that continue an open quote) and
+clauses around a cue word from a lexicon of speech and attitude verbs
+("X said that ...", "“...,” X said", "X told Y: “...”", "according to X, ...",
+"X accused Y of ..."). The speaker is the source noun phrase resolved to a
+canonical actor: a pronoun ("he said") or a role description ("the expert
+said") takes the most recent person mentioned outside quotes, a surname takes
+the fullest form of the name in the document. ``entity`` spans (entities
+stage) are used for mentions and canonical names when present.
+
+A small learned layer scores each attribution: a per-cue prior (how often the
+cue word marks a real attribution in PolNeAR train) adjusted by frame features
+(logistic regression, numpy inference, ``models/quotes/``; rebuilt by
+``training/quotes.py``). The PolNeAR brat reader and the evaluation metric used
+by the training script, the benchmark and ``evaluate quotes`` live here too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..document import Document
+from ..pipeline import Stage, register_stage
+from .sentences import split_paragraphs, split_sentences
+
+MODEL_PACKAGE = "narrascope.models.quotes"
+
+# -- cue lexicon -----------------------------------------------------------------
+# Verbs of saying, reporting, evaluating and believing (PolNeAR annotates all of them).
+CUE_VERBS = (
+    "say tell claim accuse warn insist argue add ask announce note suggest report write explain declare state "
+    "acknowledge admit confirm deny reply respond answer reiterate repeat stress emphasize emphasise predict "
+    "promise pledge vow threaten urge describe tweet post comment remark mention observe recall concede "
+    "contend assert allege maintain complain charge criticize criticise condemn denounce praise blast slam "
+    "lambast chastise blame dismiss reject question wonder counter retort joke quip boast brag tout cite quote "
+    "testify inform assure advise recommend propose demand request disclose reveal hint imply indicate signal "
+    "estimate forecast conclude believe think feel fear hope expect know doubt suspect worry want caution "
+    "protest lament acknowledge speculate theorize theorise reason muse shout yell scream chant plead beg "
+    "decry slam deride mock ridicule attack defend endorse support oppose agree disagree welcome applaud hail "
+    "call label brand dub term characterize characterise reassure recount relate narrate explain summarize "
+    "summarise confess assert affirm proclaim announce notify remind write publish broadcast show find "
+    "pray demand sigh whisper murmur mutter underline highlight"
+).split()
+CUE_PHRASES = (
+    "according to", "point out", "call for", "call on", "refer to", "go on", "weigh in", "shoot back",
+    "fire back", "push back", "hit back", "lash out",
+)
+_IRREGULAR = {
+    "say": ["says", "said", "saying"], "tell": ["tells", "told", "telling"],
+    "write": ["writes", "wrote", "written", "writing"], "think": ["thinks", "thought", "thinking"],
+    "feel": ["feels", "felt", "feeling"], "find": ["finds", "found", "finding"],
+    "know": ["knows", "knew", "known", "knowing"], "show": ["shows", "showed", "shown", "showing"],
+    "forecast": ["forecasts", "forecast", "forecasted", "forecasting"], "go": ["goes", "went", "gone", "going"],
+    "shoot": ["shoots", "shot", "shooting"], "hit": ["hits", "hit", "hitting"],
+    "admit": ["admits", "admitted", "admitting"], "quip": ["quips", "quipped", "quipping"],
+    "refer": ["refers", "referred", "referring"], "slam": ["slams", "slammed", "slamming"],
+    "plead": ["pleads", "pleaded", "pled", "pleading"], "broadcast": ["broadcasts", "broadcast", "broadcasting"],
+    "lash": ["lashes", "lashed", "lashing"], "fire": ["fires", "fired", "firing"], "push": ["pushes", "pushed", "pushing"],
+    "brag": ["brags", "bragged", "bragging"], "beg": ["begs", "begged", "begging"],
+}
+
+
+def _inflections(lemma: str) -> list[str]:
+    if lemma in _IRREGULAR:
+        return [lemma, *_IRREGULAR[lemma]]
+    if lemma.endswith("e"):
+        return [lemma, lemma + "s", lemma + "d", lemma[:-1] + "ing"]
+    if lemma.endswith("y") and lemma[-2] not in "aeiou":
+        return [lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"]
+    if lemma.endswith(("s", "sh", "ch", "x", "z")):
+        return [lemma, lemma + "es", lemma + "ed", lemma + "ing"]
+    return [lemma, lemma + "s", lemma + "ed", lemma + "ing"]
+
+
+@lru_cache(maxsize=1)
+def cue_forms() -> dict[str, str]:
+    """Every inflected form of a one-word cue → its lemma."""
+    forms: dict[str, str] = {}
+    for lemma in CUE_VERBS:
+        for form in _inflections(lemma):
+            forms.setdefault(form, lemma)
+    return forms
+
+
+@lru_cache(maxsize=1)
+def cue_phrase_forms() -> dict[tuple[str, ...], str]:
+    """Multi-word cues ("according to", "pointed out") as word tuples → phrase lemma."""
+    out: dict[tuple[str, ...], str] = {}
+    for phrase in CUE_PHRASES:
+        head, *rest = phrase.split()
+        forms = [head] if head == "according" else _inflections(head)
+        for form in forms:
+            out[(form, *rest)] = phrase
+    return out
+
+
+# -- tokens ----------------------------------------------------------------------
+_TOKEN = re.compile(r"\w+(?:[-’'.]\w+)*|[^\w\s]")
+OPEN_CLOSE = {"“": "”", "«": "»", "„": "“”", '"': '"', "‘": "’"}
+_QUOTE_CHARS = set("“”«»„\"‘’")
+
+PRONOUNS = frozenset("he she they it we i you who him her them".split())
+PERSON_PRONOUNS = frozenset("he she him her".split())
+_DETERMINERS = frozenset("the a an his her its their our my this that these those one some".split())
+_NP_INNER = frozenset("of for at from to and &".split())
+# Words that end a source noun phrase when walking left from a cue.
+_CLAUSE_WORDS = frozenset(
+    "that which and but or because while when if as than so after before since although though where whom "
+    "whether what why how also not yet then".split()
+)
+# Words between a subject and its cue ("has also said", "would later tell").
+AUX_WORDS = _AUX = frozenset(
+    "has have had was is were are will would could should may might must did does do n't not never also later "
+    "then again once previously recently repeatedly reportedly further publicly privately earlier just still "
+    "often already now even first last 's ’s ’ve 've 'd ’d 'll ’ll been be being already long".split()
+) | {a + n for a in ("doesn", "don", "didn", "won", "wouldn", "isn", "wasn", "hasn", "haven", "can", "couldn", "hadn")
+     for n in ("’t", "'t")}
+_PREPOSITIONS = frozenset(
+    "in on at for from of to with by during after before under over about among into through without despite "
+    "amid against like".split()
+)
+_TIME_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday tonight earlier later last this "
+    "week month year morning afternoon evening night recently on in at during".split()
+)
+ROLE_NOUNS = frozenset(
+    "leader president minister expert analyst spokesman spokeswoman spokesperson official chief secretary "
+    "general governor senator congressman congresswoman lawmaker candidate nominee author writer professor "
+    "researcher economist ambassador diplomat chancellor premier king queen prince mayor director chairman "
+    "ceo founder commander businessman billionaire man woman lawyer attorney judge aide adviser advisor "
+    "strongman dictator politician activist journalist reporter editor host republican democrat".split()
+)
+_TITLES = frozenset(
+    "president prime minister secretary secretary-general general gen mr mrs ms dr sen senator rep gov governor "
+    "chancellor foreign defense defence spokesman spokeswoman ambassador pres king queen pope judge chief deputy "
+    "vice attorney mayor leader premier commissioner director ceo chairman former acting expert analyst "
+    "professor prof state house speaker sir lord lady dame col colonel lt capt captain sgt adm admiral "
+    "rev father sheikh crown prince princess".split()
+)
+_ORG_WORDS = frozenset(
+    "post times news agency union ministry council party committee foundation corporation center centre "
+    "institute university bank federation republic states kingdom kremlin house department office press journal "
+    "express street europe eurasia economic military school park museum war forces army navy commission "
+    "organization organisation group company inc ltd media radio television tv network daily herald tribune "
+    "guardian telegraph examiner times service services court parliament government administration campaign "
+    "county city airport church nations assembly alliance bureau fund club association board coalition "
+    "review magazine channel reuters afp ap tass sputnik rt bloomberg fox cnn bbc nato eu un un’s".split()
+)
+_NATIONALITY_SUFFIXES = ("ian", "ese", "ish", "ean", "can", "ic")
+_SENTENCE_START_WORDS = frozenset(
+    "the a an in on at for but and or so yet however meanwhile also after before when while if as although "
+    "though since because then now today yesterday still what who why how where which this that these those "
+    "it its he she they we i you his her their our my there here one some many most all no not both each every "
+    "such other another during despite with without by from to of according asked speaking addressing".split()
+)
+
+
+@dataclass
+class Token:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    end = len(text) if end is None else end
+    return [Token(m.start() + start, m.end() + start, m.group()) for m in _TOKEN.finditer(text[start:end])]
+
+
+# -- records ---------------------------------------------------------------------
+@dataclass
+class Attribution:
+    """One quote or piece of reported speech; offsets into the text, end exclusive."""
+
+    content: tuple[int, int]
+    cue: tuple[int, int] | None = None
+    source: tuple[int, int] | None = None
+    speaker: str | None = None
+    kind: str = "reported"  # direct | reported | mixed
+    score: float = 1.0
+    cue_lemma: str | None = None
+    cue_form: str | None = None
+    features: dict[str, float] = field(default_factory=dict)
+    parts: list[tuple[int, int]] = field(default_factory=list)  # gold only: discontinuous content
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    name: str  # canonical actor or surface name
+    person: bool
+
+
+# -- quote regions -------------------------------------------------------------------
+def quote_regions(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    """Quoted stretches of one paragraph ``text[start:end]``: (start, end, closed), marks included.
+
+    An opening mark with no closing mark runs to the paragraph end (the quote
+    continues in the next paragraph, as news style writes long quotes).
+    """
+    regions: list[tuple[int, int, bool]] = []
+    i = start
+    while i < end:
+        ch = text[i]
+        if ch in OPEN_CLOSE and _is_opening(text, i, start):
+            closers = OPEN_CLOSE[ch]
+            j = i + 1
+            close_at = -1
+            while j < end:
+                cj = text[j]
+                if cj in closers and _is_closing(text, j, end, ch):
+                    close_at = j
+                    break
+                j += 1
+            if close_at < 0:
+                if ch in "'‘\"" and regions:  # a stray straight/single mark mid-paragraph: not a quote
+                    i += 1
+                    continue
+                if ch == "‘":
+                    i += 1
+                    continue
+                regions.append((i, end, False))
+                break
+            regions.append((i, close_at + 1, True))
+            i = close_at + 1
+            continue
+        i += 1
+    return regions
+
+
+def _is_opening(text: str, i: int, para_start: int) -> bool:
+    if text[i] in "“«„":
+        return True
+    before = text[i - 1] if i > para_start else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    # Straight and single marks open only after a space or bracket and before a word character.
+    return (before.isspace() or before in "([—–-:") and not after.isspace()
+
+
+def _is_closing(text: str, j: int, para_end: int, opener: str) -> bool:
+    if opener in "“«„":
+        return True
+    after = text[j + 1] if j + 1 < para_end else " "
+    before = text[j - 1]
+    # "don’t" is an apostrophe, not the end of a ‘quote’.
+    return not before.isspace() and (after.isspace() or after in ".,;:!?)]—–-")
+
+
+# -- mentions -----------------------------------------------------------------------
+def person_mentions(doc_text: str, quote_mask: list[tuple[int, int]], entity_spans: list[Any] | None = None) -> list[Mention]:
+    """Person (and organisation) mentions outside quotes, in text order, with canonical names."""
+    if entity_spans:
+        out = [
+            Mention(s.start, s.end, str(s.attrs.get("actor") or doc_text[s.start:s.end]), s.label == "PERSON")
+            for s in entity_spans
+            if not _inside(s.start, s.end, quote_mask)
+        ]
+        return sorted(out, key=lambda m: m.start)
+    return _heuristic_mentions(doc_text, quote_mask)
+
+
+def _heuristic_mentions(text: str, quote_mask: list[tuple[int, int]]) -> list[Mention]:
+    raw: list[tuple[int, int, list[Token], bool]] = []
+    for ps, pe in split_paragraphs(text):
+        tokens = tokenize(text, ps, pe)
+        i = 0
+        while i < len(tokens):
+            if not _capitalised(tokens[i]):
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(tokens) and (_capitalised(tokens[j + 1]) or (tokens[j + 1].text == "." and tokens[j].lower in ("mr", "mrs", "ms", "dr", "gen", "sen", "gov", "rep", "pres", "st") and j + 2 < len(tokens) and _capitalised(tokens[j + 2]))):
+                j += 1
+            run = [t for t in tokens[i : j + 1] if t.text != "."]
+            after_place_word = i > 0 and tokens[i - 1].lower in ("in", "into", "from", "across", "throughout", "near", "toward", "towards")
+            sentence_initial = i == 0 or tokens[i - 1].text in ".!?“\"«:"
+            if sentence_initial and run and run[0].lower in _SENTENCE_START_WORDS:
+                run = run[1:]
+            titled = any(t.lower.rstrip(".") in _TITLES for t in run[:-1])
+            while run and (run[0].lower.rstrip(".") in _TITLES or _is_acronym(run[0]) or _is_nationality(run[0])):
+                run = run[1:]
+            if after_place_word and not titled:
+                run = []
+            if run and not any(t.lower in _ORG_WORDS for t in run) and not _is_acronym(run[-1]):
+                run = run[-3:]
+                if not _inside(run[0].start, run[-1].end, quote_mask):
+                    raw.append((run[0].start, run[-1].end, run, titled))
+            i = j + 1
+    # A name is a person when it has two or more words, carries a title, or is the
+    # surname of such a name.
+    surnames: dict[str, str] = {}
+    for start, end, run, titled in raw:
+        if len(run) >= 2:
+            key = _name_key(run[-1].text)
+            full = " ".join(t.text for t in run[:-1]) + " " + _strip_possessive(run[-1].text)
+            if len(full) > len(surnames.get(key, "")):
+                surnames[key] = full
+    for start, end, run, titled in raw:
+        if titled and len(run) == 1:
+            surnames.setdefault(_name_key(run[0].text), _strip_possessive(run[0].text))
+    out = []
+    for start, end, run, titled in raw:
+        key = _name_key(run[-1].text)
+        if key in surnames:
+            out.append(Mention(start, end, surnames[key], True))
+    return out
+
+
+def _strip_possessive(word: str) -> str:
+    return re.sub(r"[’']s?$", "", word)
+
+
+def _name_key(word: str) -> str:
+    return _strip_possessive(word).lower()
+
+
+def _capitalised(tok: Token) -> bool:
+    return tok.text[:1].isupper() and tok.text[:1].isalpha()
+
+
+def _is_acronym(tok: Token) -> bool:
+    letters = tok.text.replace(".", "")
+    return len(letters) >= 2 and letters.isupper()
+
+
+def _is_nationality(tok: Token) -> bool:
+    low = tok.lower
+    return low.endswith(_NATIONALITY_SUFFIXES) and len(low) > 5 and low not in ("erdogan",)
+
+
+def _inside(start: int, end: int, regions: Iterable[tuple[int, int]]) -> bool:
+    return any(rs <= start and end <= re_ for rs, re_ in regions)
+
+
+def _overlaps(start: int, end: int, regions: Iterable[tuple[int, int]]) -> bool:
+    return any(start < re_ and rs < end for rs, re_ in regions)
+
+
+# -- frames ---------------------------------------------------------------------------
+@dataclass
+class _Cue:
+    start: int  # token index of the first cue word
+    end: int  # token index after the last cue word
+    lemma: str
+
+
+def _find_cues(tokens: list[Token], masked: list[tuple[int, int]], extra_forms: dict[str, str] | None = None) -> list[_Cue]:
+    forms = {**(extra_forms or {}), **cue_forms()}
+    phrases = cue_phrase_forms()
+    cues: list[_Cue] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if _inside(tok.start, tok.end, masked):
+            i += 1
+            continue
+        low = tok.lower
+        matched = False
+        for n in (3, 2):
+            key = tuple(t.lower for t in tokens[i : i + n])
+            if len(key) == n and key in phrases:
+                cues.append(_Cue(i, i + n, phrases[key]))
+                i += n
+                matched = True
+                break
+        if matched:
+            continue
+        if low in forms and not (tok.text[0].isupper() and i > 0 and tokens[i - 1].text not in ".!?“\"«:"):
+            cues.append(_Cue(i, i + 1, forms[low]))
+        i += 1
+    return cues
+
+
+def _source_left(tokens: list[Token], cue_idx: int, lo: int) -> tuple[int, int] | None:
+    """Token range [a, b) of the subject noun phrase before the cue, if any."""
+    b = cue_idx
+    while b > lo and (tokens[b - 1].lower in _AUX or tokens[b - 1].lower.endswith("ly") and tokens[b - 1].text.islower()):
+        b -= 1
+    if b > lo and tokens[b - 1].text == ",":
+        # "Kerr Putney, the police chief, said": an appositive between subject and cue.
+        k = b - 2
+        while k > lo and tokens[k].text != "," and b - k < 12 and tokens[k].lower not in _CLAUSE_WORDS:
+            k -= 1
+        if k > lo and tokens[k].text == "," and (tokens[k + 1].lower in _DETERMINERS or _capitalised(tokens[k + 1])):
+            inner = _np_left(tokens, k, lo)
+            if inner is not None and _np_kind(tokens, *inner) == "name":
+                return inner[0], b - 1
+        return None
+    return _np_left(tokens, b, lo)
+
+
+def _np_left(tokens: list[Token], b: int, lo: int) -> tuple[int, int] | None:
+    a = b
+    while a > lo and b - a < 8:
+        t = tokens[a - 1]
+        if not (t.text[0].isalnum() or t.text in "’'&-.") or t.lower in _CLAUSE_WORDS:
+            break
+        if t.lower in _AUX or (t.text.islower() and t.lower.endswith(("ed", "ing")) and a < b):
+            break
+        a -= 1
+    # Drop leading prepositions and conjunction leftovers ("in Minsk Lukashenka ..." rarely).
+    while a < b and tokens[a].lower in _NP_INNER:
+        a += 1
+    if a >= b:
+        return None
+    if tokens[b - 1].lower in PRONOUNS:
+        return b - 1, b
+    if tokens[a].lower in _PREPOSITIONS:
+        return None  # "In the latest warning": a prepositional phrase, not a subject
+    while b - a > 1 and tokens[b - 1].lower in _TIME_WORDS:
+        b -= 1
+    words = [t.lower for t in tokens[a:b]]
+    if words[-1] in _DETERMINERS or words[-1] in _NP_INNER:
+        return None
+    # Keep only the last noun phrase: "stoking suspicions of a Kremlin takeover Lukashenko" can't happen
+    # after a comma, but "Monday Trump" can: start at the last run after a lowercase verb-like word.
+    return a, b
+
+
+def _np_right(tokens: list[Token], a: int, hi: int) -> tuple[int, int] | None:
+    b = a
+    while b < hi and b - a < 10:
+        t = tokens[b]
+        if not (t.text[0].isalnum() or t.text in "’'&-") or (t.lower in _CLAUSE_WORDS | {"who", "in", "on", "during", "at"} and b > a):
+            break
+        b += 1
+    if b == a or not (_capitalised(tokens[a]) or tokens[a].lower in _DETERMINERS - {"that", "this"} or tokens[a].lower in PRONOUNS):
+        return None
+    return a, b
+
+
+def _np_kind(tokens: list[Token], a: int, b: int) -> str:
+    words = [t.lower for t in tokens[a:b]]
+    if len(words) == 1 and words[0] in PRONOUNS:
+        return "pronoun"
+    if any(_capitalised(t) for t in tokens[a:b] if t.lower not in _SENTENCE_START_WORDS):
+        return "name"
+    return "description"
+
+
+def _skip_after_cue(tokens: list[Token], i: int, hi: int, lemma: str) -> int:
+    """Index where the content starts after a cue: past time phrases, objects of tell-verbs, "in a statement"."""
+    # "that" / ":" / a quote within a few words starts the content.
+    for k in range(i, min(hi, i + 12)):
+        t = tokens[k].text
+        if t in ".;!?":
+            break
+        if t.lower() == "that" and k - i <= 10:
+            return k
+        if t == ":":
+            return k + 1
+        if t in "“«\"" and k == i:
+            return k
+        if t == "," and k > i:
+            nxt = tokens[k + 1].text if k + 1 < hi else ""
+            if nxt in "“«\"":
+                return k + 1
+            if lemma in ("add", "say", "write", "tell") and k - i <= 6:
+                return k + 1
+            break
+    k = i
+    while k < hi and tokens[k].lower in _TIME_WORDS and k - i < 4:
+        k += 1
+    return k
+
+
+def _sentence_end(tokens: list[Token], hi: int) -> int:
+    end = hi
+    while end > 0 and tokens[end - 1].text in ".;" and end - 1 >= 0:
+        end -= 1
+    return end
+
+
+@dataclass
+class _Frame:
+    cue: tuple[int, int]
+    lemma: str
+    source: tuple[int, int] | None
+    source_kind: str
+    content: tuple[int, int] | None
+    position: str  # after | before | according | colon
+    cue_form: str = ""
+
+
+def _frames_in_sentence(tokens: list[Token], lo: int, hi: int, regions: list[tuple[int, int, bool]],
+                        extra_forms: dict[str, str] | None = None) -> list[_Frame]:
+    masked = [(s, e) for s, e, _ in regions]
+    frames: list[_Frame] = []
+    for cue in _find_cues(tokens[lo:hi], masked, extra_forms):
+        ci, cj = cue.start + lo, cue.end + lo
+        form = " ".join(t.lower for t in tokens[ci:cj])
+        if cue.lemma == "according to":
+            frame = _according_frame(tokens, ci, cj, lo, hi)
+            if frame:
+                frame.cue_form = form
+                frames.append(frame)
+            continue
+        left = _source_left(tokens, ci, lo)
+        # "TASS quoted the Belarusian leader as saying": the quoted one speaks.
+        if cue.lemma == "say" and ci - 1 > lo and tokens[ci - 1].lower == "as":
+            k = ci - 2
+            while k > lo and tokens[k].lower not in ("quoted", "quotes", "cited", "cites", "quoting", "citing") and ci - k < 10:
+                k -= 1
+            if tokens[k].lower in ("quoted", "quotes", "cited", "cites", "quoting", "citing") and k + 1 < ci - 1:
+                left = (k + 1, ci - 1)
+        rest = [t for t in tokens[cj:hi] if t.text not in ".!?;" and t.text not in _QUOTE_CHARS]
+        at_end = len(rest) <= 3 and all(t.lower in _TIME_WORDS or t.text == "," for t in rest)
+        if left is not None:
+            a, b = left
+            if at_end or (ci < hi and _closes_quote_before(tokens, a, lo)):
+                # "..., Lukashenko said." / "“...,” he said." : the content comes before.
+                content = _preposed_content(tokens, a, lo)
+                if content is None:
+                    continue
+                frames.append(_Frame((ci, cj), cue.lemma, (a, b), _np_kind(tokens, a, b), content, "before", form))
+            else:
+                start = _skip_after_cue(tokens, cj, hi, cue.lemma)
+                end = _sentence_end(tokens, hi)
+                content = (start, end) if end - start >= 1 else None
+                frames.append(_Frame((ci, cj), cue.lemma, (a, b), _np_kind(tokens, a, b), content, "after", form))
+            continue
+        # Inverted: "“...,” said Lukashenko." / "..., said the spokesman."
+        if ci > lo and (tokens[ci - 1].text in ",”»\"" or tokens[ci - 1].text in _QUOTE_CHARS) and not form.endswith("ing"):
+            right = _np_right(tokens, cj, hi)
+            if right is not None:
+                content = _preposed_content(tokens, ci, lo)
+                if content is not None:
+                    frames.append(_Frame((ci, cj), cue.lemma, right, _np_kind(tokens, *right), content, "before", form))
+    return frames
+
+
+def _closes_quote_before(tokens: list[Token], a: int, lo: int) -> bool:
+    # News style closes a framed quote with a comma or ?/! inside the marks: “...,” he said.
+    return a - 2 >= lo and tokens[a - 1].text in "”»\"" and tokens[a - 2].text in ",?!"
+
+
+def _preposed_content(tokens: list[Token], a: int, lo: int) -> tuple[int, int] | None:
+    """Content before a source at token ``a``: back to the sentence start, without the joining comma."""
+    b = a
+    while b > lo and tokens[b - 1].text in ",—–-":
+        b -= 1
+    if b > lo and tokens[b - 1].text in "”»\"" and b - 1 > lo and tokens[b - 2].text == ",":
+        pass  # keep the comma inside the quote: “...,”
+    if b - lo < 2:
+        return None
+    return lo, b
+
+
+def _according_frame(tokens: list[Token], ci: int, cj: int, lo: int, hi: int) -> _Frame | None:
+    right = _np_right(tokens, cj, hi)
+    if right is None:
+        return None
+    a, b = right
+    if ci == lo or (ci - lo <= 1 and tokens[lo].text in "(—"):
+        # "According to X, CONTENT."
+        k = b
+        while k < hi and tokens[k].text != ",":
+            k += 1
+        start = k + 1
+        end = _sentence_end(tokens, hi)
+        content = (start, end) if end > start else None
+    else:
+        end = ci
+        while end > lo and tokens[end - 1].text in ",—–-(":
+            end -= 1
+        content = (lo, end) if end > lo else None
+    if content is None:
+        return None
+    return _Frame((ci, cj), "according to", (a, b), _np_kind(tokens, a, b), content, "according")
+
+
+# -- extraction -----------------------------------------------------------------------------
+def extract_quotes(text: str, sentences: list[tuple[int, int]] | None = None, entity_spans: list[Any] | None = None,
+                   model: "QuoteModel | None" = None) -> list[Attribution]:
+    """All quotes and reported speech in ``text`` (one paragraph per line), scored and speaker-resolved."""
+    model = model if model is not None else get_model()
+    paragraphs = split_paragraphs(text)
+    if sentences is None:
+        sentences = split_sentences(text, "en")
+    regions_by_para = {p: quote_regions(text, *p) for p in paragraphs}
+    all_regions = [(s, e) for regs in regions_by_para.values() for s, e, _ in regs]
+    found: list[Attribution] = []
+    prev_para_quote: Attribution | None = None  # speaker carried into a continuing / block quote
+    prev_para_intro: Attribution | None = None  # a frame ending its paragraph with ":"
+    for ps, pe in paragraphs:
+        regions = regions_by_para[(ps, pe)]
+        tokens = tokenize(text, ps, pe)
+        para_sents = _sentence_token_ranges(tokens, [s for s in sentences if ps <= s[0] < pe], regions)
+        claimed: list[tuple[int, int]] = []
+        para_found: list[Attribution] = []
+        last_frame: _Frame | None = None
+        for lo, hi in para_sents:
+            for fr in _frames_in_sentence(tokens, lo, hi, regions, model.extra_forms):
+                # The frame that introduces a following block quote: prefer a named or pronoun source
+                # ("TASS quoted the Belarusian leader as saying the following remarks:").
+                if fr.source is not None and (last_frame is None or fr.source_kind != "description"
+                                              or last_frame.source_kind == "description"):
+                    last_frame = fr
+                att = _frame_to_attribution(tokens, fr, regions, text)
+                if att is None:
+                    continue
+                para_found.append(att)
+                claimed.append(att.content)
+        # Unframed quotes: full-sentence and block quotes are quotes; short ones are scare quotes.
+        last_speaker_att = next((a for a in reversed(para_found) if a.kind != "reported"), None)
+        for rs, re_, closed in regions:
+            if _overlaps(rs, re_, claimed):
+                continue
+            words = [t for t in tokenize(text, rs, re_) if t.text[0].isalnum()]
+            starts_paragraph = rs == ps
+            starts_sentence = starts_paragraph or any(s[0] == rs for s in sentences) or text[max(ps, rs - 2):rs].strip() in (".", "")
+            if len(words) < 5 or not starts_sentence:
+                continue
+            source_att = None
+            if starts_paragraph and re_ >= pe - 1:
+                source_att = prev_para_intro or prev_para_quote
+            if source_att is None:
+                source_att = _nearest_before(para_found, rs) or (prev_para_quote if starts_paragraph else None)
+            att = Attribution((rs, re_), kind="direct", cue_lemma=source_att.cue_lemma if source_att else None,
+                              cue_form=source_att.cue_form if source_att else None)
+            if source_att is not None:
+                att.cue, att.source, att.speaker = source_att.cue, source_att.source, source_att.speaker
+                att.features = {**source_att.features, "block": 1.0}
+            else:
+                att.features = {"unframed": 1.0}
+            para_found.append(att)
+            claimed.append((rs, re_))
+        para_found.sort(key=lambda a: a.content[0])
+        # A paragraph ending with ":" introduces the block quote that follows.
+        intro = None
+        if text[ps:pe].rstrip().endswith(":") and last_frame is not None:
+            cue = (tokens[last_frame.cue[0]].start, tokens[last_frame.cue[1] - 1].end)
+            sa, sb = last_frame.source
+            intro = Attribution((cue[1], cue[1]), cue, (tokens[sa].start, tokens[sb - 1].end), None, "direct", 1.0,
+                                last_frame.lemma, last_frame.cue_form, {"src_" + last_frame.source_kind: 1.0, "pos_colon": 1.0})
+            content_words = [t for t in tokenize(text, cue[1], pe) if t.text[0].isalnum()]
+            if len(content_words) <= 4:
+                # "he explained that:" says nothing itself; its content is the next paragraph.
+                para_found = [a for a in para_found if a.cue != cue]
+        found.extend(para_found)
+        prev_para_intro = intro
+        quoted = [a for a in para_found if a.kind == "direct" and a.content[1] >= pe - 1]
+        prev_para_quote = quoted[-1] if quoted and (quoted[-1].source is not None) else None
+        if prev_para_intro is None and regions and not regions[-1][2] and quoted:
+            prev_para_quote = quoted[-1]
+    _resolve_speakers(text, found, all_regions, entity_spans)
+    for att in found:
+        att.score = model.score(att)
+    return [a for a in found if a.score >= model.threshold]
+
+
+def _nearest_before(atts: list[Attribution], pos: int) -> Attribution | None:
+    before = [a for a in atts if a.content[1] <= pos and a.kind != "reported" and a.source is not None]
+    return before[-1] if before else None
+
+
+def _sentence_token_ranges(tokens: list[Token], sentences: list[tuple[int, int]], regions: list[tuple[int, int, bool]]) -> list[tuple[int, int]]:
+    """Token ranges of the sentences, merged where a sentence boundary falls inside a quote."""
+    if not tokens:
+        return []
+    bounds = []
+    for s, e in sentences:
+        if any(rs < s < re_ for rs, re_, _ in regions) and bounds:
+            bounds[-1] = (bounds[-1][0], e)
+        else:
+            bounds.append((s, e))
+    if not bounds:
+        bounds = [(tokens[0].start, tokens[-1].end)]
+    ranges = []
+    k = 0
+    for s, e in bounds:
+        lo = k
+        while k < len(tokens) and tokens[k].start < e:
+            k += 1
+        if k > lo:
+            ranges.append((lo, k))
+    if k < len(tokens):
+        ranges.append((k, len(tokens)))
+    return ranges
+
+
+def _frame_to_attribution(tokens: list[Token], fr: _Frame, regions: list[tuple[int, int, bool]], text: str) -> Attribution | None:
+    if fr.content is None or fr.content[1] <= fr.content[0]:
+        return None
+    cs, ce = tokens[fr.content[0]].start, tokens[fr.content[1] - 1].end
+    # A quote cut by the sentence end or the frame belongs to the content whole.
+    for rs, re_, _ in regions:
+        if rs < ce < re_ or (ce < re_ and re_ - ce <= 2 and rs < ce):
+            ce = re_
+        if rs < cs < re_:
+            cs = rs
+    words = [t for t in tokenize(text, cs, ce) if t.text[0].isalnum()]
+    if len(words) < 2 and not fr.position == "before":
+        return None
+    inside = [(rs, re_) for rs, re_, _ in regions if cs <= rs and re_ <= ce]
+    if inside and _quote_covers(text, cs, ce, inside):
+        kind = "direct"
+    elif inside:
+        kind = "mixed"
+    else:
+        kind = "reported"
+    sa, sb = fr.source if fr.source else (None, None)
+    source = (tokens[sa].start, tokens[sb - 1].end) if fr.source else None
+    cue = (tokens[fr.cue[0]].start, tokens[fr.cue[1] - 1].end)
+    n_words = len(words)
+    feats = {
+        "src_" + fr.source_kind: 1.0,
+        "pos_" + fr.position: 1.0,
+        "kind_" + kind: 1.0,
+        "log_len": math.log1p(n_words),
+        "that": 1.0 if text[cs:cs + 5].lower() == "that " else 0.0,
+        "cue_upper": 1.0 if text[cue[0]].isupper() else 0.0,
+    }
+    return Attribution((cs, ce), cue, source, None, kind, 1.0, fr.lemma, fr.cue_form, feats)
+
+
+def _quote_covers(text: str, cs: int, ce: int, inside: list[tuple[int, int]]) -> bool:
+    """True when everything in [cs, ce) outside the quotes is punctuation or space."""
+    pos = cs
+    rest = []
+    for rs, re_ in sorted(inside):
+        rest.append(text[pos:rs])
+        pos = re_
+    rest.append(text[pos:ce])
+    return not any(ch.isalnum() for chunk in rest for ch in chunk)
+
+
+# -- speakers ----------------------------------------------------------------------------
+def _resolve_speakers(text: str, atts: list[Attribution], quote_mask: list[tuple[int, int]], entity_spans: list[Any] | None) -> None:
+    mentions = person_mentions(text, quote_mask, entity_spans)
+    for att in atts:
+        if att.speaker is not None or att.source is None:
+            continue
+        att.speaker = resolve_speaker(text, att.source, mentions)
+
+
+def resolve_speaker(text: str, source: tuple[int, int], mentions: list[Mention]) -> str | None:
+    """The canonical actor a source span refers to: a name inside it, else (pronoun, role) the last person before it."""
+    ss, se = source
+    inside = [m for m in mentions if ss <= m.start and m.end <= se]
+    if inside:
+        person = [m for m in inside if m.person]
+        return (person or inside)[0].name
+    words = [t.lower for t in tokenize(text, ss, se) if t.text[0].isalnum()]
+    if not words:
+        return None
+    head = words[-1]
+    is_person_ref = (len(words) == 1 and head in PERSON_PRONOUNS) or (
+        words[0] in ("the", "this", "that") and head.rstrip("s") in ROLE_NOUNS) or head == "who"
+    if is_person_ref:
+        before = [m for m in mentions if m.end <= ss and m.person]
+        if head == "who":
+            before = [m for m in before if ss - m.end <= 4]
+        if before:
+            return before[-1].name
+        return None
+    surface = text[ss:se].strip(" ,")
+    if head in PRONOUNS:
+        return None
+    return surface
+
+
+# -- the learned layer ---------------------------------------------------------------------
+class QuoteModel:
+    """Learned cue forms and priors + a logistic regression over frame features; scores in [0, 1]."""
+
+    def __init__(self, priors: dict[str, float], default_prior: float, weights: dict[str, float], bias: float,
+                 threshold: float, extra_forms: dict[str, str] | None = None):
+        self.priors = priors  # cue form ("said", "according to") → share of PolNeAR train frames that were right
+        self.default_prior = default_prior
+        self.weights = weights
+        self.bias = bias
+        self.threshold = threshold
+        self.extra_forms = extra_forms or {}  # cue words learned from PolNeAR train beyond the lexicon
+
+    @classmethod
+    def rules_only(cls, extra_forms: dict[str, str] | None = None) -> "QuoteModel":
+        return cls({}, 0.5, {}, 0.0, 0.0, extra_forms)
+
+    @classmethod
+    def load(cls) -> "QuoteModel":
+        try:
+            raw = json.loads(resources.files(MODEL_PACKAGE).joinpath("model.json").read_text(encoding="utf-8"))
+        except (FileNotFoundError, ModuleNotFoundError):
+            return cls.rules_only()
+        return cls(raw["priors"], raw["default_prior"], raw["weights"], raw["bias"], raw["threshold"], raw.get("extra_forms"))
+
+    def prior(self, form: str | None) -> float:
+        return self.priors.get(form or "", self.default_prior)
+
+    def features(self, att: Attribution) -> dict[str, float]:
+        prior = min(max(self.prior(att.cue_form) if att.cue_form else self.default_prior, 1e-3), 1 - 1e-3)
+        return {"prior_logit": math.log(prior / (1 - prior)), "no_cue": 0.0 if att.cue_form else 1.0, **att.features}
+
+    def score(self, att: Attribution) -> float:
+        if not self.weights:
+            return 1.0
+        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in self.features(att).items())
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"priors": self.priors, "default_prior": self.default_prior, "weights": self.weights,
+                "bias": self.bias, "threshold": self.threshold, "extra_forms": self.extra_forms}
+
+
+@lru_cache(maxsize=1)
+def get_model() -> QuoteModel:
+    return QuoteModel.load()
+
+
+def _model_digest() -> str:
+    digest = hashlib.sha256()
+    try:
+        digest.update(resources.files(MODEL_PACKAGE).joinpath("model.json").read_bytes())
+    except (FileNotFoundError, ModuleNotFoundError):
+        digest.update(b"rules-only")
+    return digest.hexdigest()[:10]
+
+
+# -- the stage ------------------------------------------------------------------------------
+@register_stage
+class QuotesStage(Stage):
+    """Adds ``quote`` spans: label direct | reported | mixed, attrs cue, source, speaker."""
+
+    name = "quotes"
+    version = "1+" + _model_digest()
+
+    def process(self, batch: list[Document]) -> list[Document]:
+        for doc in batch:
+            if not doc.text.strip():
+                doc.meta.setdefault("warnings", []).append("quotes: empty text, nothing to analyse")
+                continue
+            if doc.language not in (None, "en", "und"):
+                doc.meta.setdefault("warnings", []).append(
+                    f"quotes: not analysed, the cue lexicon is English-only (text is {doc.language!r})")
+                continue
+            sentences = [(s.start, s.end) for s in doc.sentences] or None
+            entities = doc.spans_of("entity") or None
+            for att in extract_quotes(doc.text, sentences, entities):
+                doc.add_span(att.content[0], att.content[1], "quote", label=att.kind, score=round(att.score, 4),
+                             cue=list(att.cue) if att.cue else None, source=list(att.source) if att.source else None,
+                             speaker=att.speaker)
+        return batch
+
+
+def quotes_of(doc: Document) -> list[dict[str, Any]]:
+    """The doc's quote spans in the export format: content, source, cue, speaker."""
+    return [
+        {"content": [s.start, s.end], "source": s.attrs.get("source"), "cue": s.attrs.get("cue"),
+         "speaker": s.attrs.get("speaker"), "kind": s.label, "score": s.score}
+        for s in sorted(doc.spans_of("quote"), key=lambda s: s.start)
+    ]
+
+
+# -- PolNeAR (brat standoff) ------------------------------------------------------------------
+def read_brat_attributions(ann_text: str) -> list[Attribution]:
+    """Attributions of one PolNeAR ``.ann`` file (``T`` spans tied by ``E`` lines; ``s e;s e`` = discontinuous)."""
+    spans: dict[str, tuple[str, list[tuple[int, int]]]] = {}
+    events: list[dict[str, str]] = []
+    for line in ann_text.splitlines():
+        parts = line.split("\t")
+        if line.startswith("T") and len(parts) >= 2:
+            kind, _, ranges = parts[1].partition(" ")
+            try:
+                pieces = [tuple(int(x) for x in r.split()) for r in ranges.split(";")]
+            except ValueError:
+                continue
+            spans[parts[0]] = (kind, [(p[0], p[1]) for p in pieces if len(p) == 2])
+        elif line.startswith("E") and len(parts) >= 2:
+            args = {}
+            for arg in parts[1].split():
+                role, _, ref = arg.partition(":")
+                args.setdefault(role, ref)
+            events.append(args)
+    out = []
+    for args in events:
+        content = spans.get(args.get("Content", ""))
+        if not content or not content[1]:
+            continue
+        parts_ = sorted(content[1])
+        cue = spans.get(args.get("Cue", ""))
+        source = spans.get(args.get("Source", ""))
+        out.append(Attribution(
+            (parts_[0][0], parts_[-1][1]),
+            cue=(cue[1][0][0], cue[1][-1][1]) if cue and cue[1] else None,
+            source=(source[1][0][0], source[1][-1][1]) if source and source[1] else None,
+            parts=parts_,
+        ))
+    return out
+
+
+def polnear_documents(split_dir: str | Path) -> list[tuple[str, str, list[Attribution]]]:
+    """(name, text, gold attributions) for each article of a PolNeAR split; one annotator file per article."""
+    split_dir = Path(split_dir)
+    out = []
+    anns: dict[str, Path] = {}
+    for ann in sorted((split_dir / "attributions").glob("*.ann")):
+        base = re.sub(r"_[0-9a-f]+$", "", ann.stem)
+        anns.setdefault(base, ann)
+    for base, ann in sorted(anns.items()):
+        txt = split_dir / "text" / f"{base}.txt"
+        if txt.is_file():
+            out.append((base, txt.read_text(encoding="utf-8"), read_brat_attributions(ann.read_text(encoding="utf-8"))))
+    return out
+
+
+# -- metric -------------------------------------------------------------------------------------
+_WORD = re.compile(r"\w+")
+
+
+def word_set(text: str, pieces: Iterable[tuple[int, int]]) -> frozenset[int]:
+    """Start offsets of the words (runs of \\w) that overlap any of the pieces."""
+    out: set[int] = set()
+    for s, e in pieces:
+        # Widen to whole words so a span that cuts a word still counts the word once.
+        while s > 0 and text[s - 1].isalnum():
+            s -= 1
+        for m in _WORD.finditer(text, s, e):
+            out.add(m.start())
+    return frozenset(out)
+
+
+def _pieces(att: Attribution) -> list[tuple[int, int]]:
+    return att.parts or [att.content]
+
+
+@dataclass
+class QuoteScores:
+    overlap_p: float
+    overlap_r: float
+    overlap_f1: float
+    exact_p: float
+    exact_r: float
+    exact_f1: float
+    cue_p: float
+    cue_r: float
+    cue_f1: float
+    source_accuracy: float
+    matched: int
+    n_pred: int
+    n_gold: int
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def score_quotes(docs: Iterable[tuple[str, list[Attribution], list[Attribution]]]) -> QuoteScores:
+    """Score predictions against gold over (text, gold, predicted) triples.
+
+    Content overlap: a predicted span's precision is its best word-overlap share
+    with any gold content (|P∩G| / |P|), a gold span's recall its best share
+    covered by any prediction (|P∩G| / |G|); P and R are the means over all
+    predicted / gold spans, F1 their harmonic mean. Exact: content word sets
+    equal. Cue: a predicted cue is right when it shares a word with a gold cue
+    (P over predicted cues, R over gold cues). Source accuracy: over gold spans
+    matched one-to-one to a prediction with overlap F1 >= 0.5, the share whose
+    predicted source shares a word with the gold source (both absent counts as right).
+    """
+    sum_p = sum_r = 0.0
+    n_pred = n_gold = exact_tp = cue_tp_p = cue_tp_r = n_cue_pred = n_cue_gold = 0
+    matched = src_ok = 0
+    for text, gold, pred in docs:
+        gw = [word_set(text, _pieces(g)) for g in gold]
+        pw = [word_set(text, _pieces(p)) for p in pred]
+        n_pred += len(pred)
+        n_gold += len(gold)
+        for w in pw:
+            sum_p += max((len(w & g) / len(w) for g in gw if w), default=0.0)
+        for g in gw:
+            sum_r += max((len(w & g) / len(g) for w in pw if g), default=0.0)
+        gold_exact = set(gw)
+        exact_tp += sum(1 for w in pw if w and w in gold_exact)
+        gc = [word_set(text, [g.cue]) for g in gold if g.cue]
+        pc = [word_set(text, [p.cue]) for p in pred if p.cue]
+        n_cue_pred += len(pc)
+        n_cue_gold += len(gc)
+        cue_tp_p += sum(1 for c in pc if any(c & g for g in gc))
+        cue_tp_r += sum(1 for g in gc if any(c & g for c in pc))
+        # One-to-one matching, best pairs first.
+        pairs = []
+        for i, g in enumerate(gw):
+            for j, w in enumerate(pw):
+                inter = len(g & w)
+                if inter:
+                    f = 2 * inter / (len(g) + len(w))
+                    if f >= 0.5:
+                        pairs.append((f, i, j))
+        used_g: set[int] = set()
+        used_p: set[int] = set()
+        for f, i, j in sorted(pairs, reverse=True):
+            if i in used_g or j in used_p:
+                continue
+            used_g.add(i)
+            used_p.add(j)
+            matched += 1
+            gs, ps = gold[i].source, pred[j].source
+            if gs is None and ps is None:
+                src_ok += 1
+            elif gs is not None and ps is not None and word_set(text, [gs]) & word_set(text, [ps]):
+                src_ok += 1
+    p = sum_p / n_pred if n_pred else 0.0
+    r = sum_r / n_gold if n_gold else 0.0
+    ep = exact_tp / n_pred if n_pred else 0.0
+    er = exact_tp / n_gold if n_gold else 0.0
+    cp = cue_tp_p / n_cue_pred if n_cue_pred else 0.0
+    cr = cue_tp_r / n_cue_gold if n_cue_gold else 0.0
+    return QuoteScores(p, r, _f1(p, r), ep, er, _f1(ep, er), cp, cr, _f1(cp, cr),
+                       src_ok / matched if matched else 0.0, matched, n_pred, n_gold)
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
