@@ -44,6 +44,7 @@ _BUILTIN_MODULES = {
     "language": "narrascope.nlp.language",
     "sentences": "narrascope.nlp.sentences",
     "techniques": "narrascope.detect.techniques",
+    "vectors": "narrascope.nlp.vectors",
 }
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from ..document import Document, Label, Segment, Span, text_hash
 from ..errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the vectors table (older stores gain it when opened for writing)
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
 SOURCE_STATUSES = ("ok", "duplicate", "problem")
 
@@ -82,6 +82,15 @@ CREATE TABLE IF NOT EXISTS labels (
     evidence JSON,
     attrs JSON
 );
+CREATE TABLE IF NOT EXISTS vectors (
+    doc_id VARCHAR NOT NULL,
+    doc_seq BIGINT NOT NULL,
+    idx INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    vec BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS duplicates (
     doc_id VARCHAR NOT NULL,
     duplicate_of VARCHAR NOT NULL,
@@ -113,7 +122,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
-_TABLES = ("documents", "segments", "spans", "labels", "duplicates", "signatures", "sources", "runs")
+_TABLES = ("documents", "segments", "spans", "labels", "vectors", "duplicates", "signatures", "sources", "runs")
 
 _DOC_COLUMNS = (
     "id, seq, source, outlet, url, title, authors, published, language, fetched_at, "
@@ -122,6 +131,8 @@ _DOC_COLUMNS = (
 _SEGMENT_COLUMNS = 'doc_id, doc_seq, idx, start, "end", kind, title, outlet, authors, published'
 _SPAN_COLUMNS = 'doc_id, doc_seq, idx, start, "end", layer, label, score, attrs'
 _LABEL_COLUMNS = "doc_id, doc_seq, idx, layer, label, score, segment, evidence, attrs"
+_VECTOR_COLUMNS = 'doc_id, doc_seq, idx, kind, start, "end", vec'
+VECTOR_DTYPE = "<f2"  # float16: 768 bytes per 384-d vector, ample precision for cosine similarity
 
 _SIGNATURE_COLUMNS = "doc_id, text_hash, minhash"
 _DUPLICATE_COLUMNS = "doc_id, duplicate_of, kind, similarity"
@@ -132,6 +143,7 @@ _WRITE_ORDER = (
     ("segments", _SEGMENT_COLUMNS),
     ("spans", _SPAN_COLUMNS),
     ("labels", _LABEL_COLUMNS),
+    ("vectors", _VECTOR_COLUMNS),
     ("signatures", _SIGNATURE_COLUMNS),
 )
 
@@ -184,8 +196,8 @@ class Store:
                     f"{self.path}: store schema version {version} is newer than this narrascope supports "
                     f"({SCHEMA_VERSION}); upgrade narrascope to open it"
                 )
-            if version is not None and set(_TABLES) <= tables:
-                return
+            if version is not None and (set(_TABLES) <= tables or self.read_only):
+                return  # read-only: an older store lacks newer tables; readers treat them as empty
         if self.read_only:
             raise StoreError(f"{self.path}: a DuckDB file but not a narrascope store (no narrascope tables)")
         self._con.execute("BEGIN")
@@ -274,7 +286,7 @@ class Store:
                     con.execute("DELETE FROM signatures WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))", [list(signatures)])
                 first_seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM documents").fetchall()[0][0]
                 tables["documents"]["seq"] += first_seq
-                for table in ("segments", "spans", "labels"):
+                for table in ("segments", "spans", "labels", "vectors"):
                     tables[table]["doc_seq"] += first_seq
                 for table, columns in _WRITE_ORDER:
                     if table in tables:
@@ -377,6 +389,30 @@ class Store:
                 yield doc_id, hash_, np.frombuffer(blob, dtype="<u8").astype(np.uint64)
             after = rows[-1][0]
 
+    def vectors(self, kind: str = "document", doc_ids: list[str] | None = None) -> tuple[list[tuple[str, int, int]], np.ndarray]:
+        """Stored embeddings of one kind ("document" or "paragraph"): [(doc_id, start, end)] and a float32 matrix.
+
+        Filled by the ``vectors`` stage; duplicates are never embedded. Empty for a
+        store written before schema version 2.
+        """
+        with self._lock:
+            con = self._conn()
+            has_table = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'vectors'").fetchall()[0][0]
+            if not has_table:
+                return [], np.zeros((0, 0), dtype=np.float32)
+            sql = 'SELECT doc_id, start, "end", vec FROM vectors WHERE kind = ?'
+            params: list = [kind]
+            if doc_ids is not None:
+                sql += " AND doc_id IN (SELECT unnest(?::VARCHAR[]))"
+                params.append(list(doc_ids))
+            rows = con.execute(sql + " ORDER BY doc_seq, idx", params).fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        keys = [(r[0], r[1], r[2]) for r in rows]
+        matrix = np.stack([np.frombuffer(r[3], dtype=VECTOR_DTYPE) for r in rows]).astype(np.float32)
+        return keys, matrix
+
     # -- sources -------------------------------------------------------------
     def record_source(
         self,
@@ -452,7 +488,9 @@ class Store:
             def counts(sql: str) -> dict[str, int]:
                 return {("unknown" if k is None else str(k)): n for k, n in con.execute(sql).fetchall()}
 
-            totals = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in _TABLES}  # fixed names
+            present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+            totals = {t: (con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] if t in present else 0)
+                      for t in _TABLES}  # fixed names
             return {
                 **totals,
                 "by_outlet": counts("SELECT outlet, count(*) AS n FROM documents GROUP BY 1 ORDER BY n DESC, 1"),
@@ -654,7 +692,7 @@ def _last_of_each_id(docs: list[Document]) -> list[Document]:
 def _delete_children(con: duckdb.DuckDBPyConnection, seqs: list[int]) -> None:
     # The BETWEEN bounds let DuckDB skip row groups by their min/max statistics.
     lo, hi = min(seqs), max(seqs)
-    for table in ("segments", "spans", "labels"):
+    for table in ("segments", "spans", "labels", "vectors"):
         con.execute(
             f"DELETE FROM {table} WHERE doc_seq BETWEEN ? AND ? AND doc_seq IN (SELECT unnest(?::BIGINT[]))",
             [lo, hi, seqs],
@@ -696,8 +734,13 @@ def _batch_columns(batch: list[Document], hashes: dict[str, str], run_id: str, v
          _to_json(lab.attrs) if lab.attrs else None)
         for seq, d in zip(seqs, batch) for i, lab in enumerate(d.labels)
     ]
+    vector_rows = [
+        (d.id, seq, i, kind, start, end, np.asarray(vec, dtype=VECTOR_DTYPE).tobytes())
+        for seq, d in zip(seqs, batch) for i, (kind, start, end, vec) in enumerate(d.cache.get("vectors") or [])
+    ]
     return {
         "documents": _arrays(_DOC_COLUMNS, doc_rows, ints=("seq",)),
+        "vectors": _arrays(_VECTOR_COLUMNS, vector_rows, ints=("doc_seq", "idx", "start", "end")),
         "segments": _arrays(_SEGMENT_COLUMNS, seg_rows, ints=("doc_seq", "idx", "start", "end")),
         "spans": _arrays(_SPAN_COLUMNS, span_rows, ints=("doc_seq", "idx", "start", "end"), floats=("score",)),
         "labels": _arrays(_LABEL_COLUMNS, label_rows, ints=("doc_seq", "idx"), floats=("score",), nullable=("segment",)),
