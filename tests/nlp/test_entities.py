@@ -158,14 +158,28 @@ def test_president_putin_is_vladimir_putin_and_a_new_full_name_covers_its_surnam
     assert all(s.attrs["wikidata"] == "Q7747" for s in spans if s.attrs["actor"] == "Vladimir Putin")
 
 
-def test_russian_text_is_matched_against_the_gazetteer_with_case_endings():
-    doc = analyse("Александр Лукашенко заявил, что Белоруссия не станет частью России. "
-                  "Лукашенку поддержал Путин, позже Лукашенка встретился с премьером.", language="ru")
+RUSSIAN = ("Александр Лукашенко заявил, что Белоруссия не станет частью России. "
+           "Лукашенку поддержал Путин, а Кремль промолчал. Позже Лукашенка встретился с Тихановской в Москве.")
+
+
+def test_russian_names_are_found_by_the_gazetteer_alone_with_case_endings():
+    doc = Document(source="test", text=RUSSIAN, language="ru")
+    found = [(doc.text[m.start : m.end], r.actor) for m, r in entities.find_entities(doc, load_gazetteer(), None)]
+    assert [t for t, a in found if a == "Alexander Lukashenko"] == ["Александр Лукашенко", "Лукашенку", "Лукашенка"]
+    assert {("России", "Russia"), ("Путин", "Vladimir Putin"), ("Москве", "Moscow"),
+            ("Тихановской", "Sviatlana Tsikhanouskaya")} <= set(found)  # not her husband Тихановский
+
+
+@pytest.mark.skipif(not entities.natasha_available(), reason="natasha / pymorphy3 not installed")
+def test_russian_ner_lemmas_and_subjects_through_natasha():
+    doc = analyse(RUSSIAN + " Москва требует от Минска уступок. Президента Белоруссии Александра Лукашенко критикуют.", language="ru")
+    assert not doc.meta.get("warnings")
     found = mentions(doc)
-    luka = [t for t, _, a, _ in found if a == "Alexander Lukashenko"]
-    assert luka == ["Александр Лукашенко", "Лукашенку", "Лукашенка"]
-    assert ("России", "GPE", "Russia", None) in found and ("Путин", "PERSON", "Vladimir Putin", None) in found
-    assert any("gazetteer names only" in w for w in doc.meta["warnings"])
+    assert ("Кремль", "ORG", "Government of Russia", "Government of Russia") in found  # "Кремль промолчал": acts
+    assert ("Москва", "ORG", "Government of Russia", "Government of Russia") in found
+    assert ("Москве", "GPE", "Moscow", None) in found and ("Минска", "GPE", "Minsk", None) in found
+    assert ("Александра Лукашенко", "PERSON", "Alexander Lukashenko", None) in found  # lemma of a two-word name
+    assert sum(a == "Alexander Lukashenko" for _, _, a, _ in found) == 4
 
 
 def test_ukrainian_has_no_ner_model_and_says_so():

