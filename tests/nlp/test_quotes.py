@@ -272,3 +272,16 @@ def test_cli_evaluate_scores_a_polnear_folder(tmp_path, polnear_train):
     scores = json.loads(result.output)
     assert scores["documents"] == 1 and scores["n_gold"] > 20
     assert 0.3 < scores["overlap_f1"] <= 1.0
+
+
+def test_entity_spans_and_own_names_together():
+    # An entities stage without NER marks only gazetteer actors (here Putin); the expert is found by name.
+    text = ("Vladimir Putin met the press.\n\n"
+            "Monika Bickauskaite studies the region.\n\n"
+            "She wrote: “Belarus has been forced to integrate into Russia in a hybrid manner.”")
+    doc = Document(source="test", text=text)
+    start = text.index("Vladimir Putin")
+    doc.add_span(start, start + len("Vladimir Putin"), "entity", label="PERSON", actor="Vladimir Putin")
+    Pipeline.from_names(["sentences", "quotes"])([doc])
+    span = quotes_with(doc, "Belarus has been forced")[0]
+    assert span.attrs["speaker"] == "Monika Bickauskaite"

@@ -264,14 +264,19 @@ def _is_closing(text: str, j: int, para_end: int, opener: str) -> bool:
 # -- mentions -----------------------------------------------------------------------
 def person_mentions(doc_text: str, quote_mask: list[tuple[int, int]], entity_spans: list[Any] | None = None) -> list[Mention]:
     """Person (and organisation) mentions outside quotes, in text order, with canonical names."""
-    if entity_spans:
-        out = [
-            Mention(s.start, s.end, str(s.attrs.get("actor") or doc_text[s.start:s.end]), s.label == "PERSON")
-            for s in entity_spans
-            if not _inside(s.start, s.end, quote_mask)
-        ]
-        return sorted(out, key=lambda m: m.start)
-    return _heuristic_mentions(doc_text, quote_mask)
+    own = _heuristic_mentions(doc_text, quote_mask)
+    if not entity_spans:
+        return own
+    # Entity spans win where they are; the name heuristic fills the gaps (an entities stage
+    # without its NER model knows only gazetteer actors).
+    out = [
+        Mention(s.start, s.end, str(s.attrs.get("actor") or doc_text[s.start:s.end]), s.label == "PERSON")
+        for s in entity_spans
+        if not _inside(s.start, s.end, quote_mask)
+    ]
+    taken = [(m.start, m.end) for m in out]
+    out += [m for m in own if not _overlaps(m.start, m.end, taken)]
+    return sorted(out, key=lambda m: m.start)
 
 
 def _heuristic_mentions(text: str, quote_mask: list[tuple[int, int]]) -> list[Mention]:
