@@ -12,7 +12,7 @@ stage) are used for mentions and canonical names when present.
 
 A small learned layer scores each attribution: a per-cue prior (how often the
 cue word marks a real attribution in PolNeAR train) adjusted by frame features
-(logistic regression, numpy inference, ``models/quotes/``; rebuilt by
+(logistic regression, evaluated from ``models/quotes/model.json``; rebuilt by
 ``training/quotes.py``). The PolNeAR brat reader and the evaluation metric used
 by the training script, the benchmark and ``evaluate quotes`` live here too.
 """
@@ -429,11 +429,8 @@ def _np_left(tokens: list[Token], b: int, lo: int) -> tuple[int, int] | None:
         return None  # "In the latest warning": a prepositional phrase, not a subject
     while b - a > 1 and tokens[b - 1].lower in _TIME_WORDS:
         b -= 1
-    words = [t.lower for t in tokens[a:b]]
-    if words[-1] in _DETERMINERS or words[-1] in _NP_INNER:
+    if tokens[b - 1].lower in _DETERMINERS or tokens[b - 1].lower in _NP_INNER:
         return None
-    # Keep only the last noun phrase: "stoking suspicions of a Kremlin takeover Lukashenko" can't happen
-    # after a comma, but "Monday Trump" can: start at the last run after a lowercase verb-like word.
     return a, b
 
 
@@ -486,7 +483,7 @@ def _skip_after_cue(tokens: list[Token], i: int, hi: int, lemma: str) -> int:
 
 def _sentence_end(tokens: list[Token], hi: int) -> int:
     end = hi
-    while end > 0 and tokens[end - 1].text in ".;" and end - 1 >= 0:
+    while end > 0 and tokens[end - 1].text in ".;":
         end -= 1
     return end
 
@@ -559,8 +556,6 @@ def _preposed_content(tokens: list[Token], a: int, lo: int) -> tuple[int, int] |
     b = a
     while b > lo and tokens[b - 1].text in ",—–-":
         b -= 1
-    if b > lo and tokens[b - 1].text in "”»\"" and b - 1 > lo and tokens[b - 2].text == ",":
-        pass  # keep the comma inside the quote: “...,”
     if b - lo < 2:
         return None
     return lo, b
@@ -622,7 +617,6 @@ def extract_quotes(text: str, sentences: list[tuple[int, int]] | None = None, en
                 para_found.append(att)
                 claimed.append(att.content)
         # Unframed quotes: full-sentence and block quotes are quotes; short ones are scare quotes.
-        last_speaker_att = next((a for a in reversed(para_found) if a.kind != "reported"), None)
         for rs, re_, closed in regions:
             if _overlaps(rs, re_, claimed):
                 continue
@@ -861,15 +855,6 @@ class QuotesStage(Stage):
                              cue=list(att.cue) if att.cue else None, source=list(att.source) if att.source else None,
                              speaker=att.speaker)
         return batch
-
-
-def quotes_of(doc: Document) -> list[dict[str, Any]]:
-    """The doc's quote spans in the export format: content, source, cue, speaker."""
-    return [
-        {"content": [s.start, s.end], "source": s.attrs.get("source"), "cue": s.attrs.get("cue"),
-         "speaker": s.attrs.get("speaker"), "kind": s.label, "score": s.score}
-        for s in sorted(doc.spans_of("quote"), key=lambda s: s.start)
-    ]
 
 
 # -- PolNeAR (brat standoff) ------------------------------------------------------------------
