@@ -399,9 +399,10 @@ def _source_left(tokens: list[Token], cue_idx: int, lo: int) -> tuple[int, int] 
     if b > lo and tokens[b - 1].text == ",":
         # "Kerr Putney, the police chief, said": an appositive between subject and cue.
         k = b - 2
-        while k > lo and tokens[k].text != "," and b - k < 12 and tokens[k].lower not in _CLAUSE_WORDS:
+        # "Chris Cox, who runs the NRA’s lobbying arm, says": the appositive may be a who-clause.
+        while k > lo and tokens[k].text != "," and b - k < 14 and (tokens[k].lower not in _CLAUSE_WORDS or tokens[k].lower == "who"):
             k -= 1
-        if k > lo and tokens[k].text == "," and (tokens[k + 1].lower in _DETERMINERS or _capitalised(tokens[k + 1])):
+        if k > lo and tokens[k].text == "," and (tokens[k + 1].lower in _DETERMINERS | {"who"} or _capitalised(tokens[k + 1])):
             inner = _np_left(tokens, k, lo)
             if inner is not None and _np_kind(tokens, *inner) == "name":
                 return inner[0], b - 1
@@ -462,19 +463,19 @@ def _skip_after_cue(tokens: list[Token], i: int, hi: int, lemma: str) -> int:
         t = tokens[k].text
         if t in ".;!?":
             break
-        if t.lower() == "that" and k - i <= 10:
+        # "that" right after the cue or its object ("told reporters that", "said Friday that").
+        if t.lower() == "that" and k - i <= 4:
             return k
         if t == ":":
             return k + 1
         if t in "“«\"" and k == i:
             return k
-        if t == "," and k > i:
+        if t == ",":
             nxt = tokens[k + 1].text if k + 1 < hi else ""
-            if nxt in "“«\"":
+            if nxt in "“«\"" or nxt.lower() == "that":  # 'said, “...' / 'added, however, that'
                 return k + 1
-            if lemma in ("add", "say", "write", "tell") and k - i <= 6:
-                return k + 1
-            break
+            if k > i:
+                break
     k = i
     while k < hi and tokens[k].lower in _TIME_WORDS and k - i < 4:
         k += 1
@@ -524,7 +525,9 @@ def _frames_in_sentence(tokens: list[Token], lo: int, hi: int, regions: list[tup
         at_end = len(rest) <= 3 and all(t.lower in _TIME_WORDS or t.text == "," for t in rest)
         if left is not None:
             a, b = left
-            if at_end or (ci < hi and _closes_quote_before(tokens, a, lo)):
+            # '“...,” Sanders said to cheers' takes the quote; '“Futures,” Issa said Clinton ...' the clause after.
+            after_is_frame_tail = not rest or rest[0].lower in _PREPOSITIONS or rest[0].lower in _TIME_WORDS
+            if at_end or (_closes_quote_before(tokens, a, lo) and after_is_frame_tail):
                 # "..., Lukashenko said." / "“...,” he said." : the content comes before.
                 content = _preposed_content(tokens, a, lo)
                 if content is None:
@@ -603,6 +606,10 @@ def extract_quotes(text: str, sentences: list[tuple[int, int]] | None = None, en
         para_sents = _sentence_token_ranges(tokens, [s for s in sentences if ps <= s[0] < pe], regions)
         claimed: list[tuple[int, int]] = []
         para_found: list[Attribution] = []
+        labelled = _name_colon_line(text, ps, pe)
+        if labelled is not None:
+            para_found.append(labelled)
+            claimed.append(labelled.content)
         last_frame: _Frame | None = None
         for lo, hi in para_sents:
             for fr in _frames_in_sentence(tokens, lo, hi, regions, model.extra_forms):
@@ -661,6 +668,26 @@ def extract_quotes(text: str, sentences: list[tuple[int, int]] | None = None, en
     for att in found:
         att.score = model.score(att)
     return [a for a in found if a.score >= model.threshold]
+
+
+_NAME_COLON = re.compile(r"((?:[A-Z][\w’'.\-]*\s){0,3}[A-Z][\w’'.\-]*):\s+(?=\S)")
+_NOT_SPEAKERS = frozenset(
+    "update updated note editor’s editor's photo photos video source sources related read watch see also "
+    "warning breaking exclusive analysis opinion correction disclaimer caption tags share comments q a".split()
+)
+
+
+def _name_colon_line(text: str, ps: int, pe: int) -> Attribution | None:
+    """"Graham: Trump’s rhetoric is hateful" / transcript lines "TAPPER: ...": the name speaks the rest."""
+    m = _NAME_COLON.match(text, ps, pe)
+    if m is None or m.group(1).lower() in _NOT_SPEAKERS or m.group(1).split()[0].lower() in _NOT_SPEAKERS:
+        return None
+    start = m.end()
+    if len([t for t in tokenize(text, start, pe) if t.text[0].isalnum()]) < 3:
+        return None
+    colon = m.end(1)
+    return Attribution((start, pe), (colon, colon + 1), (m.start(1), m.end(1)), None, "direct" if text[start] in _QUOTE_CHARS else "reported",
+                       1.0, ":", ":", {"src_name": 1.0, "pos_colon": 1.0})
 
 
 def _nearest_before(atts: list[Attribution], pos: int) -> Attribution | None:
