@@ -1,0 +1,221 @@
+"""Entity roles (stage "roles"): is a named actor framed as Protagonist, Antagonist or Innocent, and how.
+
+The taxonomy is SemEval-2025 Task 10 subtask 1: three main roles, 22 fine roles, each
+fine role under exactly one main role (``models/roles/model.json``). Two
+multinomial logistic regressions read the shared encoder pass (frozen
+all-MiniLM-L6-v2, ``nlp/encoder.py``): features of a mention are the mean of its
+token embeddings, its sentence, a character window around it and the whole
+document. The fine roles offered are always those of the predicted main role: the
+most likely one, plus others close to it in probability. The files are rebuilt by
+``training/roles.py``; inference is numpy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from ..document import Document
+from ..errors import ModelError
+from ..nlp.encoder import DIM, EncodedText, encode_documents
+from ..pipeline import Stage, register_stage
+
+MODEL_PACKAGE = "narrascope.models.roles"
+CONTEXT_CHARS = 200  # each side of a mention, inside its line
+DEFAULT_TYPES = ("PERSON", "ORG", "GPE", "NORP")
+
+
+@dataclass
+class RolePrediction:
+    """The roles of one mention ``text[start:end]``."""
+
+    start: int
+    end: int
+    main_role: str
+    main_scores: dict[str, float]  # all three main roles, summing to 1
+    fine_roles: list[str]  # at least one, all under ``main_role``, most likely first
+    fine_scores: dict[str, float] = field(default_factory=dict)  # the fine roles of ``main_role``, P(fine | main)
+
+    @property
+    def score(self) -> float:
+        return self.main_scores[self.main_role]
+
+
+# -- features ------------------------------------------------------------------------
+def mention_features(encoded: EncodedText, text: str, mentions: list[tuple[int, int]],
+                     sentences: list[tuple[int, int]]) -> np.ndarray:
+    """``[n_mentions, 4 * 384]``: mention, sentence, context window and document embeddings.
+
+    The mention vector says who (the encoder knows "NATO" from "Zelensky"); sentence,
+    window and document say how the text speaks of them and what the article argues.
+    """
+    doc_vec = encoded.pooled()
+    starts = np.array([s for s, _ in sentences], dtype=np.int64)
+    rows = []
+    for s, e in mentions:
+        mention = encoded.pooled(s, e)
+        k = int(np.searchsorted(starts, s, side="right")) - 1 if len(starts) else -1
+        ss, se = sentences[k] if k >= 0 and sentences[k][1] >= e else _line_around(text, s, e)
+        ls, le = _line_around(text, s, e)
+        ws, we = max(ls, s - CONTEXT_CHARS), min(le, e + CONTEXT_CHARS)
+        window = _pooled_without(encoded, ws, we, s, e)
+        rows.append(np.concatenate([mention, encoded.pooled(ss, se), window, doc_vec]))
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 4 * DIM), dtype=np.float32)
+
+
+def _line_around(text: str, start: int, end: int) -> tuple[int, int]:
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    return ls, len(text) if le < 0 else le
+
+
+def _pooled_without(encoded: EncodedText, start: int, end: int, hole_start: int, hole_end: int) -> np.ndarray:
+    """Mean of the tokens in ``[start, end)`` outside the mention, L2-normalised."""
+    idx = encoded.tokens_in(start, end)
+    off = encoded.offsets[idx] if len(idx) else np.zeros((0, 2))
+    keep = idx[(off[:, 1] <= hole_start) | (off[:, 0] >= hole_end)] if len(idx) else idx
+    if len(keep) == 0:
+        return encoded.pooled(start, end)
+    v = encoded.token_embeddings[keep].mean(axis=0)
+    return (v / max(float(np.linalg.norm(v)), 1e-9)).astype(np.float32)
+
+
+# -- the model ------------------------------------------------------------------------
+class RoleModel:
+    """Standardisation, the main-role and fine-role regressions, and the taxonomy."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], config: dict[str, Any]):
+        self.config = config
+        self.main_roles: list[str] = list(config["main_roles"])
+        self.fine_roles: list[str] = list(config["fine_roles"])
+        self.parent: dict[str, str] = dict(config["taxonomy"])  # fine role -> main role
+        if set(self.parent) != set(self.fine_roles) or not set(self.parent.values()) <= set(self.main_roles):
+            raise ModelError("roles model: taxonomy does not match the role lists")
+        a = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
+        self.mean, self.scale = a["mean"], a["scale"]
+        self.main_coef, self.main_intercept = a["main_coef"], a["main_intercept"]
+        self.fine_coef, self.fine_intercept = a["fine_coef"], a["fine_intercept"]
+        self.main_mix = float(config.get("main_mix", 0.0))  # weight of the fine model's view of the main role
+        self.second_ratio = float(config.get("second_ratio", 1.01))  # > 1: one fine role only
+        self.group = np.array([[self.parent[f] == m for f in self.fine_roles] for m in self.main_roles], dtype=np.float32)
+
+    @classmethod
+    def load(cls) -> "RoleModel":
+        files = resources.files(MODEL_PACKAGE)
+        try:
+            config = json.loads(files.joinpath("model.json").read_text(encoding="utf-8"))
+            with files.joinpath("head.npz").open("rb") as fh:
+                arrays = dict(np.load(fh))
+            return cls(arrays, config)
+        except (FileNotFoundError, OSError, ValueError, KeyError) as e:
+            raise ModelError(f"roles model files missing or corrupt in {MODEL_PACKAGE}: {e}") from e
+
+    def probabilities(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(P(main) [n,3], P(fine) [n,22])`` for feature rows."""
+        x = (features - self.mean) / self.scale
+        fine = _softmax(x @ self.fine_coef.T + self.fine_intercept)
+        main = _softmax(x @ self.main_coef.T + self.main_intercept)
+        main = (1 - self.main_mix) * main + self.main_mix * (fine @ self.group.T)
+        return main, fine
+
+    def decide(self, start: int, end: int, main_p: np.ndarray, fine_p: np.ndarray) -> RolePrediction:
+        m = int(np.argmax(main_p))
+        main = self.main_roles[m]
+        cols = np.nonzero(self.group[m])[0]
+        within = fine_p[cols] / max(float(fine_p[cols].sum()), 1e-12)
+        ranked = sorted(zip(cols.tolist(), within.tolist()), key=lambda jp: -jp[1])
+        top = ranked[0][1]
+        # the best fine role always; another only when nearly as likely (ratio tuned on validation)
+        chosen = [self.fine_roles[j] for k, (j, p) in enumerate(ranked) if k == 0 or p * self.second_ratio >= top]
+        return RolePrediction(
+            start, end, main,
+            {r: round(float(p), 4) for r, p in zip(self.main_roles, main_p)},
+            chosen,
+            {self.fine_roles[j]: round(float(p), 4) for j, p in zip(cols, within)},
+        )
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+@lru_cache(maxsize=1)
+def get_model() -> RoleModel:
+    return RoleModel.load()
+
+
+def _sentences(doc: Document) -> list[tuple[int, int]]:
+    if doc.sentences:
+        return sorted((s.start, s.end) for s in doc.sentences)
+    from ..nlp.sentences import split_sentences
+
+    return split_sentences(doc.text, doc.language or "en")
+
+
+def predict_roles(doc: Document, mentions: list[tuple[int, int]]) -> list[RolePrediction]:
+    """Main role (with all three probabilities) and fine roles of each ``(start, end)`` mention in ``doc.text``.
+
+    Uses ``doc.cache["encoder"]`` when an earlier stage filled it, else encodes the document.
+    """
+    for s, e in mentions:
+        if not (0 <= s < e <= len(doc.text)):
+            raise ValueError(f"mention {s}:{e} outside text of length {len(doc.text)}")
+    if not mentions:
+        return []
+    model = get_model()
+    encoded = encode_documents([doc])[0]
+    main_p, fine_p = model.probabilities(mention_features(encoded, doc.text, mentions, _sentences(doc)))
+    return [model.decide(s, e, mp, fp) for (s, e), mp, fp in zip(mentions, main_p, fine_p)]
+
+
+def _model_digest() -> str:
+    files = resources.files(MODEL_PACKAGE)
+    digest = hashlib.sha256()
+    try:
+        for name in sorted(n.name for n in files.iterdir() if n.name.endswith((".npz", ".json"))):
+            digest.update(files.joinpath(name).read_bytes())
+    except (FileNotFoundError, OSError):  # model not built yet
+        return "none"
+    return digest.hexdigest()[:10]
+
+
+@register_stage
+class RolesStage(Stage):
+    """Writes ``role``, ``role_score`` and ``fine_roles`` into the attrs of every ``entity`` span of the chosen types.
+
+    Config: ``types`` (entity labels to classify; default PERSON, ORG, GPE, NORP).
+    """
+
+    name = "roles"
+    version = "1+" + _model_digest()
+
+    def process(self, batch: list[Document]) -> list[Document]:
+        types = set(self.config.get("types", DEFAULT_TYPES))
+        supported = set(get_model().config.get("languages", ["en"]))
+        todo: list[tuple[Document, list]] = []
+        for doc in batch:
+            spans = [s for s in doc.spans_of("entity") if s.label in types and s.end > s.start]
+            if not spans:
+                continue
+            if doc.language not in supported and doc.language not in (None, "und"):
+                doc.meta.setdefault("warnings", []).append(
+                    f"roles: not analysed, the model is measured for {', '.join(sorted(supported))} only (text is {doc.language!r})")
+                continue
+            todo.append((doc, spans))
+        if not todo:
+            return batch
+        encode_documents([d for d, _ in todo])
+        for doc, spans in todo:
+            for span, pred in zip(spans, predict_roles(doc, [(s.start, s.end) for s in spans])):
+                span.attrs["role"] = pred.main_role
+                span.attrs["role_score"] = round(pred.score, 4)
+                span.attrs["fine_roles"] = list(pred.fine_roles)
+        return batch
