@@ -45,6 +45,13 @@ _BUILTIN_MODULES = {
     "sentences": "narrascope.nlp.sentences",
     "techniques": "narrascope.detect.techniques",
     "vectors": "narrascope.nlp.vectors",
+    "entities": "narrascope.nlp.entities",
+    "quotes": "narrascope.nlp.quotes",
+    "genre": "narrascope.detect.genre_frames",
+    "frames": "narrascope.detect.genre_frames",
+    "roles": "narrascope.detect.roles",
+    "narratives": "narrascope.detect.narratives",
+    "taxonomy": "narrascope.taxonomy",
 }
 
 
