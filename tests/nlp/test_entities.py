@@ -199,9 +199,18 @@ def test_gazetteer_matches_spellings_titles_and_typos_but_not_neighbours():
     assert g.lookup("the Russian Federation").wikidata == "Q159"
     assert g.fuzzy_lookup("Lukahsneko")[0].name == "Alexander Lukashenko"
     assert g.fuzzy_lookup("RAND Corporation") is None
+    assert g.fuzzy_lookup("American") is None and g.fuzzy_lookup("Belarussian") is None  # longer words, not typos
     latvia_only = Gazetteer([a for a in g.actors.values() if a.name == "Latvia"])
     assert latvia_only.fuzzy_lookup("Lithuania") is None
     assert g.government_of("Kremlin").name == g.government_of("Moscow").name == "Government of Russia"
+
+
+def test_an_acronym_is_tied_only_to_a_long_form_it_could_abbreviate():
+    text = "Fighters from Syria (ISIS) met the Collective Security Treaty Organization (CSTO) and the Justice Department (DOJ)."
+    spans = [(text.index(n), text.index(n) + len(n)) for n in ("Syria", "Collective Security Treaty Organization", "Justice Department")]
+    found = entities.acronym_definitions(text, [entities.Mention(s, e, "ORG", "ner") for s, e in spans])
+    assert {k: text[m.start : m.end] for k, m in found.items()} == {
+        "CSTO": "Collective Security Treaty Organization", "DOJ": "Justice Department"}
 
 
 @pytest.mark.parametrize("entry, message", [

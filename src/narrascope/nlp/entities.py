@@ -139,18 +139,29 @@ def natasha_available() -> bool:
 _NATASHA_TYPES = {"PER": "PERSON", "LOC": "GPE", "ORG": "ORG"}
 
 
-def natasha_mentions(text: str) -> tuple[list[Mention], set[int]]:
-    """Russian NER mentions, and the start offsets of tokens that are grammatical subjects (for metonyms)."""
+def natasha_mentions(text: str) -> list[Mention]:
+    """Russian NER mentions (natasha's slovnet tagger)."""
     from natasha import Doc as NatashaDoc
 
-    segmenter, ner, syntax = get_natasha()
+    segmenter, ner, _ = get_natasha()
     ndoc = NatashaDoc(text)
     ndoc.segment(segmenter)
     ndoc.tag_ner(ner)
-    ndoc.parse_syntax(syntax)
-    subjects = {t.start for t in ndoc.tokens if t.rel in ("nsubj", "nsubj:pass") and t.rel != "nsubj:pass"}
-    found = [Mention(sp.start, sp.stop, _NATASHA_TYPES.get(sp.type, "ORG"), "ner") for sp in ndoc.spans]
-    return found, subjects
+    return [Mention(sp.start, sp.stop, _NATASHA_TYPES.get(sp.type, "ORG"), "ner") for sp in ndoc.spans]
+
+
+def natasha_subjects(text: str, sentences: list[tuple[int, int]]) -> set[int]:
+    """Start offsets of the tokens that are the subject of their clause, parsing only the given sentences."""
+    from natasha import Doc as NatashaDoc
+
+    segmenter, _, syntax = get_natasha()
+    subjects = set()
+    for start, end in sentences:
+        ndoc = NatashaDoc(text[start:end])
+        ndoc.segment(segmenter)
+        ndoc.parse_syntax(syntax)
+        subjects.update(start + t.start for t in ndoc.tokens if t.rel == "nsubj")
+    return subjects
 
 
 def russian_lemma(name: str) -> str:
@@ -277,9 +288,21 @@ def acronym_definitions(text: str, mentions: list[Mention]) -> dict[str, Mention
     for m in _PAREN_ACRONYM.finditer(text):
         long_form = by_end.get(m.start())
         acronym = m.group(1)
-        if long_form and acronym.upper() == acronym and long_form.end - long_form.start > len(acronym):
+        if long_form and acronym.upper() == acronym and _could_abbreviate(acronym, text[long_form.start : long_form.end]):
             out.setdefault(acronym, long_form)
     return out
+
+
+def _could_abbreviate(acronym: str, long_form: str) -> bool:
+    """Two of the acronym's letters start words of the long form (CSTO, DOJ = Justice Department; not ISIS = Syria).
+
+    Not an exact initials match: acronyms from another language (EES = Evraziyskiy
+    Ekonomicheskiy Soyuz) or word order (DOJ) would fail one.
+    """
+    words = re.findall(r"\w+", long_form)
+    initials = [w[0].upper() for w in words]
+    shared = sum(min(acronym.count(c), initials.count(c)) for c in set(acronym))
+    return len(words) >= 2 and shared >= 2
 
 
 def tidy_mention(text: str, m: Mention) -> Mention | None:
@@ -354,7 +377,7 @@ def agentive_mentions(text: str, candidates: list[Mention], sentences: list[tupl
     nlp = get_spacy()
     by_sentence: dict[tuple[int, int], list[int]] = {}
     for i, m in enumerate(candidates):
-        sent = next(((s, e) for s, e in sentences if s <= m.start < e), None) or _line_around(text, m.start)
+        sent = _sentence_of(text, m.start, sentences)
         by_sentence.setdefault(sent, []).append(i)
     agents = set()
     spans = list(by_sentence)
@@ -368,6 +391,10 @@ def agentive_mentions(text: str, candidates: list[Mention], sentences: list[tupl
             if span is not None and len(span) and is_agent(span.root):
                 agents.add(i)
     return agents
+
+
+def _sentence_of(text: str, pos: int, sentences: list[tuple[int, int]]) -> tuple[int, int]:
+    return next(((s, e) for s, e in sentences if s <= pos < e), None) or _line_around(text, pos)
 
 
 def _line_around(text: str, pos: int) -> tuple[int, int]:
@@ -453,30 +480,31 @@ def find_entities(doc: Document, gazetteer: Gazetteer, ner_engine: str | None) -
     """
     text = doc.text
     sentences = [(s.start, s.end) for s in doc.sentences] or _split_sentences(text, doc.language)
-    subjects: set[int] = set()
     if ner_engine == "spacy":
         ner = ner_mentions([text], [sentences])[0]
     elif ner_engine == "natasha":
-        ner, subjects = natasha_mentions(text)
+        ner = natasha_mentions(text)
     else:
         ner = []
     ner = [split_mislabelled_person(text, m, gazetteer) for m in ner]
     mentions = [t for t in (tidy_mention(text, m) for m in merge_mentions(ner, gazetteer_mentions(text, gazetteer))) if t]
     # An acronym in parentheses after a long form is a mention even when NER missed it.
     known = {(m.start, m.end) for m in mentions}
-    for acronym_match in _PAREN_ACRONYM.finditer(text):
-        s, e = acronym_match.span(1)
-        if (s, e) not in known and any(m.end == acronym_match.start() for m in mentions):
-            if acronym_match.group(1).isupper():
-                long_form = next(m for m in mentions if m.end == acronym_match.start())
-                mentions.append(Mention(s, e, long_form.label, "acronym"))
+    by_end = {m.end: m for m in mentions}
+    for match in _PAREN_ACRONYM.finditer(text):
+        acronym, long_form = match.group(1), by_end.get(match.start())
+        if match.span(1) not in known and long_form and acronym.isupper() \
+                and _could_abbreviate(acronym, text[long_form.start : long_form.end]):
+            mentions.append(Mention(*match.span(1), long_form.label, "acronym"))
     mentions.sort(key=lambda m: (m.start, m.end))
     candidates = [i for i, m in enumerate(mentions) if gazetteer.government_of(text[m.start : m.end])]
     agents = set()
     if ner_engine == "spacy" and candidates:
         acting = agentive_mentions(text, [mentions[i] for i in candidates], sentences)
         agents = {candidates[k] for k in acting}
-    elif ner_engine == "natasha":  # the subject of its clause, per natasha's parse
+    elif ner_engine == "natasha" and candidates:  # the subject of its clause, per natasha's parse
+        parse = {_sentence_of(text, mentions[i].start, sentences) for i in candidates}
+        subjects = natasha_subjects(text, sorted(parse))
         agents = {i for i in candidates if mentions[i].start in subjects}
     return list(zip(mentions, resolve_mentions(text, mentions, gazetteer, agents)))
 

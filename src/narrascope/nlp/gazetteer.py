@@ -156,6 +156,8 @@ class Gazetteer:
         for cand in self._fuzzy_keys:
             if cand[0] != key[0] or abs(len(cand) - len(key)) > 2:
                 continue
+            if cand.startswith(key) or key.startswith(cand):
+                continue  # a longer word, not a typo: American/America, Belarusian/Belarus
             distance = osa_distance(key, cand, 2)
             if distance > 2:
                 continue
