@@ -278,3 +278,11 @@ def test_entity_spans_and_own_names_together():
     Pipeline.from_names(["sentences", "quotes"])([doc])
     span = quotes_with(doc, "Belarus has been forced")[0]
     assert span.attrs["speaker"] == "Monika Bickauskaite"
+
+
+def test_name_colon_lines_are_attributed_and_labels_are_not():
+    doc = analyse("Lindsey Graham: Trump’s rhetoric is hateful and dangerous for the party\n\n"
+                  "Update: the article was corrected on Friday after publication.")
+    spans = doc.spans_of("quote")
+    assert [s.text_of(doc) for s in spans] == ["Trump’s rhetoric is hateful and dangerous for the party"]
+    assert spans[0].attrs["speaker"] == "Lindsey Graham" and doc.text[slice(*spans[0].attrs["cue"])] == ":"
