@@ -105,6 +105,7 @@ def osa_distance(a: str, b: str, limit: int = 3) -> int:
 # Austria/Australia 0.78, Iran/Iraq too short).
 FUZZY_MIN_SIMILARITY = 0.8
 FUZZY_MIN_LENGTH = 6
+_DEMONYM = ("an", "ans", "ese", "ish", "ic")  # adjective and people endings (Belarussian, Ukrainians)
 
 
 class Gazetteer:
@@ -156,8 +157,8 @@ class Gazetteer:
         for cand in self._fuzzy_keys:
             if cand[0] != key[0] or abs(len(cand) - len(key)) > 2:
                 continue
-            if cand.startswith(key) or key.startswith(cand):
-                continue  # a longer word, not a typo: American/America, Belarusian/Belarus
+            if cand.startswith(key) or key.startswith(cand) or key.endswith(_DEMONYM) != cand.endswith(_DEMONYM):
+                continue  # a derived word, not a typo: American/America, Belarussian/Belorussia
             distance = osa_distance(key, cand, 2)
             if distance > 2:
                 continue
