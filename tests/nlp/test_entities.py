@@ -144,6 +144,12 @@ def test_capitals_that_act_are_their_governments():
     assert ("Kremlin", "ORG", "Government of Russia", "Government of Russia") in found
     assert ("Moscow", "GPE", "Moscow", None) in found  # "arrived in Moscow": the city
     assert ("Brussels", "ORG", "European Union", "European Union") in found
+    doc = analyse("Moscow and Minsk agreed on a plan. Lukashenko was accused by Moscow of betrayal. "
+                  "Moscow's interference grew. He flew from Minsk to Kyiv.")
+    governments = [(t, m) for t, _, _, m in mentions(doc) if t != "Lukashenko"]
+    assert governments == [("Moscow", "Government of Russia"), ("Minsk", "Government of Belarus"),
+                           ("Moscow", "Government of Russia"), ("Moscow", "Government of Russia"),
+                           ("Minsk", None), ("Kyiv", None)]
 
 
 @needs_spacy
