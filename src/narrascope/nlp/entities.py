@@ -28,7 +28,6 @@ from .gazetteer import (
     ENTITY_TYPES,
     Actor,
     Gazetteer,
-    fold,
     load_gazetteer,
     name_key,
     shipped_digest,
