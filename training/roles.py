@@ -235,10 +235,10 @@ def main() -> None:
     val_en = (split == "val") & (lang == "EN")
     best = None
     for c_main in (0.0005, 0.002, 0.01):
-        for c_fine in (0.0005, 0.002, 0.01):
+        for c_fine in (0.002, 0.01):
             main_lr, fine_lr = build(c_main, c_fine, 0, 1.01, tr)
             for mix in (0.0, 0.5):
-                for ratio in (1.01, 1.5, 3.0):
+                for ratio in (1.01, 1.5):
                     model, _ = as_model(main_lr, fine_lr, mix, ratio)
                     s = evaluate(model, val_en)
                     key = s["exact_match"] + s["main_accuracy"]
