@@ -1,0 +1,232 @@
+"""``narrascope outlets``, ``stories`` and ``echoes``: corpus views of a stored corpus as tables (or JSON)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .errors import NarrascopeError
+
+DEFAULT_DB = "narrascope.duckdb"
+NOT_COMPUTED = "not computed"
+
+
+def _db_option(f):
+    return click.option("--db", "db", default=lambda: os.environ.get("NARRASCOPE_DB", DEFAULT_DB),
+                        show_default=f"$NARRASCOPE_DB or {DEFAULT_DB}", type=click.Path(dir_okay=False),
+                        help="The DuckDB file that holds the corpus.")(f)
+
+
+def _open(db: str):
+    from .store import Store
+
+    if not Path(db).exists():
+        raise click.ClickException(f"{db}: no such store; run `narrascope analyze ...` first")
+    try:
+        return Store(db, read_only=True)
+    except NarrascopeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True, width=160)
+
+
+def _shares(items, n: int = 4, pct: bool = True) -> str:
+    if items is None:
+        return NOT_COMPUTED
+    return ", ".join(f"{s.label.replace('_', ' ')} {100 * s.share:.0f}%" if pct else f"{s.label} ({s.count})" for s in items[:n]) or "—"
+
+
+def _actors(actors, n: int = 4) -> str:
+    if actors is None:
+        return NOT_COMPUTED
+    parts = []
+    for a in actors[:n]:
+        roles = ""
+        if a.roles:
+            roles = " " + "/".join(f"{r[0]}{100 * v:.0f}" for r, v in a.roles.items() if v)
+        parts.append(f"{a.actor} ({a.documents}){roles}")
+    return ", ".join(parts) or "—"
+
+
+def _profile_rows(profiles) -> list[tuple[str, list[str]]]:
+    return [
+        ("articles", [str(p.articles) for p in profiles]),
+        ("words", [f"{p.words:,}" for p in profiles]),
+        ("dates", [f"{p.first_published or '?'} … {p.last_published or '?'}" for p in profiles]),
+        ("techniques / 1k words", [NOT_COMPUTED if p.technique_density is None else f"{p.technique_density:g}" for p in profiles]),
+        ("technique mix", [_shares(p.techniques) for p in profiles]),
+        ("genre", [_shares(p.genres, 3) for p in profiles]),
+        ("frames (of articles)", [_shares(p.frames) for p in profiles]),
+        ("narratives (of articles)", [_shares(p.narratives, 3) for p in profiles]),
+        ("actors (docs) P/A/I %", [_actors(p.actors) for p in profiles]),
+        ("quoted", [_shares(p.speakers, 4, pct=False) for p in profiles]),
+    ]
+
+
+@click.command("outlets")
+@_db_option
+@click.option("--compare", "compare", is_flag=True, help="Compare the outlets named after it (two or more) side by side.")
+@click.argument("names", nargs=-1, metavar="[OUTLET]...")
+@click.option("--json", "as_json", is_flag=True, help="Print the profiles (or the comparison) as JSON.")
+def outlets(db: str, compare: bool, names: tuple[str, ...], as_json: bool) -> None:
+    """Outlet profiles: articles, technique density and mix, genre, frames, narratives, actors, quoted speakers.
+
+    With --compare A B ... the named outlets are shown side by side with the
+    differences that stand out. Parts whose stage did not run say "not computed".
+
+    \b
+    Examples:
+      narrascope outlets
+      narrascope outlets --compare nyt breitbart
+    """
+    from .corpus.outlets import compare_outlets, outlet_profiles
+
+    comparing = compare
+    if comparing and len(names) < 2:
+        raise click.UsageError("--compare needs at least two outlet names, e.g. --compare nyt breitbart")
+    if names and not comparing:
+        raise click.UsageError("outlet names are given with --compare A B ...")
+    with _open(db) as store:
+        try:
+            result = compare_outlets(store, list(names)) if comparing else outlet_profiles(store)
+        except NarrascopeError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if as_json:
+        data = result.to_dict() if comparing else [p.to_dict() for p in result]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    profiles = result.profiles if comparing else result
+    out = _console()
+    if not profiles:
+        out.print(f"no documents in {escape(db)}")
+        return
+    if comparing:
+        table = Table(title=f"outlets compared ({escape(db)})", header_style="bold", show_lines=True)
+        table.add_column("")
+        for p in profiles:
+            table.add_column(escape(p.outlet), overflow="fold")
+        for name, cells in _profile_rows(profiles):
+            table.add_row(name, *(escape(c) for c in cells))
+        out.print(table)
+        if result.differences:
+            diff = Table(title="differences that stand out", header_style="bold")
+            diff.add_column("kind")
+            diff.add_column("difference", overflow="fold")
+            for d in result.differences[:20]:
+                diff.add_row(d.kind.replace("_", " "), escape(d.text))
+            out.print(diff)
+        else:
+            out.print("[dim]no difference stands out[/]")
+        return
+    table = Table(title=f"outlets in {escape(db)}", header_style="bold")
+    for name, justify in (("outlet", "left"), ("articles", "right"), ("words", "right"), ("dates", "left"),
+                          ("tech./1k", "right"), ("technique mix", "left"), ("frames", "left"), ("top actors", "left"),
+                          ("quoted", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for p in profiles:
+        rows = dict(_profile_rows([p]))
+        table.add_row(escape(p.outlet), str(p.articles), f"{p.words:,}", rows["dates"][0], rows["techniques / 1k words"][0],
+                      escape(_shares(p.techniques, 3)), escape(_shares(p.frames, 3)), escape(_actors(p.actors, 3)),
+                      escape(_shares(p.speakers, 3, pct=False)))
+    out.print(table)
+
+
+@click.command("stories")
+@_db_option
+@click.option("--window-days", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Days within which articles can belong to one story.")
+@click.option("--min-outlets", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Only stories told by at least this many outlets.")
+@click.option("--threshold", type=click.FloatRange(-1, 1), default=None, help="Similarity to join a story (default: tuned, see docs/CORPUS.md).")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many stories to list.")
+@click.option("--tell", is_flag=True, help="Also show how each outlet told each listed story.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per story on stdout (with how each outlet told it).")
+def stories(db: str, window_days: int, min_outlets: int, threshold: float | None, top: int, tell: bool, as_json: bool) -> None:
+    """Stories: articles about the same event across outlets, with who told it first.
+
+    Needs document vectors (the `vectors` stage in the analyze pipeline).
+    """
+    from .corpus.stories import THRESHOLD, find_stories, how_outlets_told
+
+    with _open(db) as store:
+        found = find_stories(store, window_days=window_days, threshold=THRESHOLD if threshold is None else threshold,
+                             min_outlets=min_outlets)[:top]
+        tellings = {s.id: how_outlets_told(store, s) for s in found} if (tell or as_json) else {}
+        has_vectors = bool(store.vectors("document")[0]) if not found else True
+    if as_json:
+        for s in found:
+            click.echo(json.dumps({**s.to_dict(), "tellings": [t.to_dict() for t in tellings[s.id]]}, ensure_ascii=False))
+        return
+    out = _console()
+    if not found:
+        out.print("no document vectors stored (add the `vectors` stage to the analyze pipeline)" if not has_vectors
+                  else f"no story told by at least {min_outlets} outlets")
+        return
+    table = Table(title=f"stories in {escape(db)} (window {window_days} days, ≥{min_outlets} outlets)", header_style="bold")
+    for name, justify in (("id", "left"), ("story", "left"), ("docs", "right"), ("outlets", "left"), ("first seen", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for s in found:
+        table.add_row(s.id, escape(s.label), str(len(s.documents)), escape(", ".join(s.outlets)),
+                      escape(f"{s.first_seen or '?'} {s.first_outlet or ''}"))
+    out.print(table)
+    for s in found if tell else []:
+        t = Table(title=f"{s.id}: {escape(s.label)}", header_style="bold", show_lines=True)
+        for name in ("outlet", "docs", "techniques", "frames", "roles", "most distinctive paragraph"):
+            t.add_column(name, overflow="fold")
+        for tl in tellings[s.id]:
+            def fmt(items):
+                return NOT_COMPUTED if items is None else ", ".join(" ".join(map(str, x)) for x in items[:4]) or "—"
+            t.add_row(escape(tl.outlet), str(tl.documents), escape(fmt(tl.techniques)), escape(fmt(tl.frames)),
+                      escape(fmt(tl.roles)), escape((tl.distinctive or "")[:300]))
+        out.print(t)
+
+
+@click.command("echoes")
+@_db_option
+@click.option("--threshold", type=click.FloatRange(-1, 1), default=None, help="Paragraph similarity that counts as an echo (default: tuned).")
+@click.option("--min-chars", type=click.IntRange(min=1), default=None, help="Shortest paragraph considered (default 80).")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many echo chains to list.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per echo chain on stdout.")
+def echoes(db: str, threshold: float | None, min_chars: int | None, top: int, as_json: bool) -> None:
+    """Echoed passages: paragraphs repeated or paraphrased by other outlets, with who had them first.
+
+    Needs paragraph vectors (the `vectors` stage in the analyze pipeline).
+    """
+    from .corpus.echoes import MIN_CHARS, THRESHOLD, find_echoes, propagation_edges
+
+    with _open(db) as store:
+        found = find_echoes(store, threshold=THRESHOLD if threshold is None else threshold,
+                            min_chars=MIN_CHARS if min_chars is None else min_chars)
+        has_vectors = bool(store.vectors("paragraph")[0]) if not found else True
+    edges = propagation_edges(found)
+    if as_json:
+        for e in found[:top]:
+            click.echo(json.dumps(e.to_dict(), ensure_ascii=False))
+        return
+    out = _console()
+    if not found:
+        out.print("no paragraph vectors stored (add the `vectors` stage to the analyze pipeline)" if not has_vectors
+                  else "no passage echoed across outlets")
+        return
+    table = Table(title=f"echoed passages in {escape(db)} ({len(found)} chains)", header_style="bold", show_lines=True)
+    for name in ("id", "first seen", "passage", "repeated by"):
+        table.add_column(name, overflow="fold")
+    for e in found[:top]:
+        later = "; ".join(f"{m.outlet} {m.published or '?'} ({m.similarity:.2f})" for m in e.members[1:])
+        table.add_row(e.id, escape(f"{e.first.outlet} {e.first.published or '?'}"), escape(e.first.text[:240]), escape(later))
+    out.print(table)
+    if edges:
+        graph = Table(title="propagation (first outlet → later outlet)", header_style="bold")
+        for name, justify in (("from", "left"), ("to", "left"), ("echoes", "right")):
+            graph.add_column(name, justify=justify)
+        for a, b, n in edges[:30]:
+            graph.add_row(escape(a), escape(b), str(n))
+        out.print(graph)

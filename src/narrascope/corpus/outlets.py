@@ -1,0 +1,296 @@
+"""Outlet profiles and side-by-side comparison, computed with SQL over the store.
+
+A profile counts only documents that are not linked duplicates. A part whose
+layer was never computed for the corpus (no stage run, no rows) is ``None``
+("not computed"), which is different from an empty list (computed, nothing found).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from ..errors import InputError
+
+UNKNOWN = "(unknown)"
+ROLES = ("Protagonist", "Antagonist", "Innocent")
+TOP = 10
+
+# Which stage writes each layer: a document whose versions name the stage was looked at by it.
+LAYER_STAGES = {
+    "technique": "techniques", "entity": "entities", "role": "roles", "quote": "quotes",
+    "genre": "genre", "frame": "frames", "narrative": "narratives", "user_narrative": "taxonomy",
+}
+
+_OUTLET = f"coalesce(d.outlet, '{UNKNOWN}')"
+_ORIGINALS = "d.id NOT IN (SELECT doc_id FROM duplicates)"
+# Words: runs of characters that Python's str.split() would not split on (Unicode spaces included).
+WORDS_SQL = r"length(regexp_extract_all(d.text, '[^\s\x{0B}\x{85}\pZ]+'))"
+
+
+@dataclass
+class Share:
+    """A label with its count and its share of the outlet's total (articles or spans, as documented per field)."""
+
+    label: str
+    count: int
+    share: float
+
+
+@dataclass
+class ActorFraming:
+    """How one outlet casts one actor: mentions, documents, and role shares among its role-labelled mentions."""
+
+    actor: str
+    mentions: int
+    documents: int
+    roles: dict[str, float] | None = None  # role -> share; None when roles were not computed
+
+
+@dataclass
+class OutletProfile:
+    outlet: str
+    articles: int
+    words: int
+    first_published: str | None
+    last_published: str | None
+    technique_spans: int | None = None
+    technique_density: float | None = None  # technique spans per 1,000 words
+    techniques: list[Share] | None = None  # share of the outlet's technique spans
+    genres: list[Share] | None = None  # share of the outlet's articles
+    frames: list[Share] | None = None  # share of the outlet's articles carrying the frame
+    narratives: list[Share] | None = None  # share of the outlet's articles carrying the narrative
+    actors: list[ActorFraming] | None = None
+    speakers: list[Share] | None = None  # share of the outlet's quotes
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Difference:
+    """One way the compared outlets differ, as a sentence, with a size used to rank differences."""
+
+    kind: str  # technique_density | technique | frame | genre | narrative | actor_role | speaker
+    subject: str
+    text: str
+    magnitude: float
+
+
+@dataclass
+class Comparison:
+    outlets: list[str]
+    profiles: list[OutletProfile]
+    differences: list[Difference] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def layer_computed(store, layer: str) -> bool:
+    """True when any stored document was processed by the layer's stage, or any row of the layer exists."""
+    table, where = ("labels", "layer = ?") if layer in ("genre", "frame", "narrative", "user_narrative") else ("spans", "layer = ?")
+    if layer == "role":
+        table, where = "spans", "layer = 'entity' AND attrs->>'role' IS NOT NULL AND ? IS NOT NULL"
+    if store.query(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT 1)", [layer])[0][0]:
+        return True
+    stage = LAYER_STAGES.get(layer)
+    return bool(stage) and bool(store.query(
+        "SELECT count(*) FROM (SELECT 1 FROM documents WHERE json_extract_string(versions, ?) IS NOT NULL LIMIT 1)",
+        [f"$.{stage}"])[0][0])
+
+
+def outlet_profiles(store, outlets: list[str] | None = None, top: int = TOP) -> list[OutletProfile]:
+    """One profile per outlet (most articles first), or for the named ``outlets`` in the order given."""
+    rows = store.query(
+        f"SELECT {_OUTLET} AS o, count(*), sum({WORDS_SQL}), min(d.published), max(d.published) "
+        f"FROM documents d WHERE {_ORIGINALS} GROUP BY o ORDER BY 2 DESC, o"
+    )
+    profiles = {o: OutletProfile(o, n, int(w or 0), first, last) for o, n, w, first, last in rows}
+    if outlets is not None:
+        missing = [o for o in outlets if o not in profiles]
+        if missing:
+            known = ", ".join(sorted(profiles)) or "none"
+            raise InputError(str(getattr(store, "path", "store")), f"no outlet {', '.join(map(repr, missing))} in the store (outlets: {known})")
+        profiles = {o: profiles[o] for o in outlets}
+    if not profiles:
+        return []
+    if layer_computed(store, "technique"):
+        _add_techniques(store, profiles)
+    for layer, attr in (("genre", "genres"), ("frame", "frames")):
+        if layer_computed(store, layer):
+            _add_label_shares(store, profiles, layer, attr, top)
+    if layer_computed(store, "narrative") or layer_computed(store, "user_narrative"):
+        _add_label_shares(store, profiles, "narrative", "narratives", top)
+    if layer_computed(store, "entity"):
+        _add_actors(store, profiles, top, with_roles=layer_computed(store, "role"))
+    if layer_computed(store, "quote"):
+        _add_speakers(store, profiles, top)
+    return list(profiles.values())
+
+
+def _add_techniques(store, profiles: dict[str, OutletProfile]) -> None:
+    counts = store.query(
+        f"SELECT {_OUTLET} AS o, s.label, count(*) FROM spans s JOIN documents d ON d.id = s.doc_id "
+        f"WHERE s.layer = 'technique' AND {_ORIGINALS} GROUP BY o, s.label ORDER BY o, 3 DESC, s.label"
+    )
+    for p in profiles.values():
+        p.technique_spans, p.techniques = 0, []
+    for outlet, label, n in counts:
+        if outlet in profiles:
+            profiles[outlet].techniques.append(Share(label, n, 0.0))
+            profiles[outlet].technique_spans += n
+    for p in profiles.values():
+        for s in p.techniques:
+            s.share = round(s.count / p.technique_spans, 4)
+        p.technique_density = round(1000 * p.technique_spans / p.words, 2) if p.words else 0.0
+
+
+def _add_label_shares(store, profiles: dict[str, OutletProfile], layer: str, attr: str, top: int) -> None:
+    """Articles per label (document-level labels; narratives include user taxonomies, 'Other' left out)."""
+    if layer == "narrative":
+        where = "l.layer IN ('narrative', 'user_narrative') AND l.label <> 'Other'"
+        name = "coalesce(l.attrs->>'name', l.label)"
+    else:
+        where, name = "l.layer = ? AND l.segment IS NULL", "l.label"
+    rows = store.query(
+        f"SELECT {_OUTLET} AS o, {name} AS name, count(DISTINCT l.doc_id) AS n FROM labels l JOIN documents d ON d.id = l.doc_id "
+        f"WHERE {where} AND {_ORIGINALS} GROUP BY o, name ORDER BY o, n DESC, name",
+        [] if layer == "narrative" else [layer],
+    )
+    for p in profiles.values():
+        setattr(p, attr, [])
+    for outlet, label, n in rows:
+        p = profiles.get(outlet)
+        if p is not None and len(getattr(p, attr)) < top:
+            getattr(p, attr).append(Share(label, n, round(n / p.articles, 4)))
+
+
+def _add_actors(store, profiles: dict[str, OutletProfile], top: int, with_roles: bool) -> None:
+    rows = store.query(
+        f"SELECT {_OUTLET} AS o, s.attrs->>'actor' AS actor, count(*) AS mentions, count(DISTINCT s.doc_id) AS docs, "
+        "  count(*) FILTER (WHERE s.attrs->>'role' = 'Protagonist'), count(*) FILTER (WHERE s.attrs->>'role' = 'Antagonist'), "
+        "  count(*) FILTER (WHERE s.attrs->>'role' = 'Innocent') "
+        "FROM spans s JOIN documents d ON d.id = s.doc_id "
+        f"WHERE s.layer = 'entity' AND s.attrs->>'actor' IS NOT NULL AND {_ORIGINALS} "
+        "GROUP BY o, actor ORDER BY o, docs DESC, mentions DESC, actor"
+    )
+    for p in profiles.values():
+        p.actors = []
+    for outlet, actor, mentions, docs, *roles in rows:
+        p = profiles.get(outlet)
+        if p is None or len(p.actors) >= top:
+            continue
+        shares = None
+        if with_roles:
+            total = sum(roles)
+            shares = {r: round(n / total, 4) for r, n in zip(ROLES, roles)} if total else {}
+        p.actors.append(ActorFraming(actor, mentions, docs, shares))
+
+
+def _add_speakers(store, profiles: dict[str, OutletProfile], top: int) -> None:
+    rows = store.query(
+        f"SELECT {_OUTLET} AS o, s.attrs->>'speaker' AS who, count(*) AS n, "
+        "  sum(count(*)) OVER (PARTITION BY o) AS quotes "
+        "FROM spans s JOIN documents d ON d.id = s.doc_id "
+        f"WHERE s.layer = 'quote' AND {_ORIGINALS} GROUP BY o, who ORDER BY o, n DESC, who"
+    )
+    for p in profiles.values():
+        p.speakers = []
+    for outlet, who, n, quotes in rows:
+        p = profiles.get(outlet)
+        if p is not None and who is not None and len(p.speakers) < top:
+            p.speakers.append(Share(who, n, round(n / quotes, 4)))
+
+
+# -- comparison --------------------------------------------------------------
+MIN_SPANS = 5  # a technique share is compared only when one outlet has at least this many spans of it
+MIN_RATIO = 2.0
+MIN_SHARE_GAP = 0.15  # articles carrying a frame/genre/narrative: 15 points apart
+MIN_ROLE_MENTIONS = 3
+
+
+def compare_outlets(store, outlets: list[str]) -> Comparison:
+    """Profiles of ``outlets`` side by side and the differences that stand out, largest first."""
+    if len(outlets) < 2:
+        raise InputError(str(getattr(store, "path", "store")), "compare needs at least two outlets")
+    profiles = outlet_profiles(store, outlets, top=1000)
+    diffs = _density_differences(profiles) + _technique_differences(profiles)
+    for attr, kind in (("genres", "genre"), ("frames", "frame"), ("narratives", "narrative")):
+        diffs += _share_differences(profiles, attr, kind)
+    diffs += _role_differences(profiles)
+    diffs.sort(key=lambda d: (-d.magnitude, d.kind, d.subject))
+    for p in profiles:  # the full lists were needed for the differences; show the top ones
+        for attr in ("techniques", "genres", "frames", "narratives", "actors", "speakers"):
+            if getattr(p, attr) is not None:
+                setattr(p, attr, getattr(p, attr)[:TOP])
+    return Comparison(list(outlets), profiles, diffs)
+
+
+def _density_differences(profiles: list[OutletProfile]) -> list[Difference]:
+    dens = [(p.technique_density, p.outlet) for p in profiles if p.technique_density is not None]
+    if len(dens) < 2:
+        return []
+    (lo, lo_o), (hi, hi_o) = min(dens), max(dens)
+    ratio = hi / lo if lo else float("inf") if hi else 1.0
+    if ratio < 1.5:
+        return []
+    text = f"{hi_o} uses {hi:g} technique spans per 1,000 words, {lo_o} {lo:g}" + (f" ({ratio:.1f}x)" if lo else "")
+    return [Difference("technique_density", "all techniques", text, min(ratio, 10.0))]
+
+
+def _technique_differences(profiles: list[OutletProfile]) -> list[Difference]:
+    if any(p.techniques is None for p in profiles):
+        return []
+    shares = {p.outlet: {s.label: s for s in p.techniques} for p in profiles}
+    labels = sorted({label for by in shares.values() for label in by})
+    out = []
+    for label in labels:
+        entries = [(shares[p.outlet].get(label), p) for p in profiles]
+        hi_s, hi_p = max(entries, key=lambda e: (e[0].share if e[0] else 0.0, e[1].outlet))
+        lo_s, lo_p = min(entries, key=lambda e: (e[0].share if e[0] else 0.0, e[1].outlet))
+        if hi_s is None or hi_s.count < MIN_SPANS or hi_p is lo_p:
+            continue
+        lo_share = lo_s.share if lo_s else 0.0
+        # Half-count smoothing keeps "7 spans vs none" from being an infinite ratio.
+        ratio = ((hi_s.count + 0.5) / (hi_p.technique_spans + 0.5)) / (((lo_s.count if lo_s else 0) + 0.5) / (lo_p.technique_spans + 0.5))
+        if ratio >= MIN_RATIO:
+            out.append(Difference(
+                "technique", label,
+                f"{label.replace('_', ' ')} is {100 * hi_s.share:.0f}% of {hi_p.outlet}'s technique spans "
+                f"and {100 * lo_share:.0f}% of {lo_p.outlet}'s ({ratio:.1f}x)",
+                min(ratio, 10.0)))
+    return out
+
+
+def _share_differences(profiles: list[OutletProfile], attr: str, kind: str) -> list[Difference]:
+    if any(getattr(p, attr) is None for p in profiles):
+        return []
+    shares = {p.outlet: {s.label: s.share for s in getattr(p, attr)} for p in profiles}
+    labels = sorted({label for by in shares.values() for label in by})
+    out = []
+    for label in labels:
+        vals = sorted(((shares[p.outlet].get(label, 0.0), p.outlet) for p in profiles))
+        (lo, lo_o), (hi, hi_o) = vals[0], vals[-1]
+        if hi - lo >= MIN_SHARE_GAP:
+            out.append(Difference(kind, label, f"{100 * hi:.0f}% of {hi_o}'s articles carry {kind} "
+                                  f"{label.replace('_', ' ')}, {100 * lo:.0f}% of {lo_o}'s", 1.0 + 10 * (hi - lo)))
+    return out
+
+
+def _role_differences(profiles: list[OutletProfile]) -> list[Difference]:
+    """Actors whose dominant role differs between outlets (each with enough role-labelled mentions)."""
+    if any(p.actors is None for p in profiles):
+        return []
+    cast: dict[str, list[tuple[str, str, float]]] = {}
+    for p in profiles:
+        for a in p.actors:
+            if a.roles and a.mentions >= MIN_ROLE_MENTIONS:
+                role = max(ROLES, key=lambda r: (a.roles.get(r, 0.0), r == "Protagonist"))
+                cast.setdefault(a.actor, []).append((p.outlet, role, a.roles.get("Antagonist", 0.0)))
+    out = []
+    for actor, seen in sorted(cast.items()):
+        if len({role for _, role, _ in seen}) > 1:
+            gap = max(s for *_, s in seen) - min(s for *_, s in seen)
+            text = f"{actor} is cast as " + "; ".join(f"{role.lower()} by {outlet}" for outlet, role, _ in seen)
+            out.append(Difference("actor_role", actor, text, 1.0 + 10 * gap))
+    return out
