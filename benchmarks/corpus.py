@@ -5,7 +5,8 @@
 Builds (or reuses, with --db) a store of N PolNeAR articles analysed with the
 ``vectors`` stage only, then times ``outlet_profiles``, ``find_stories`` and
 ``find_echoes``, and ``find_echoes`` again on a synthetic 20,000-paragraph matrix
-(the block-wise matching alone). Numbers are in docs/CORPUS.md.
+(the block-wise matching alone), and the word 3-gram matching on the paragraphs
+of all PolNeAR articles. Numbers are in docs/CORPUS.md.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def main() -> None:
         results["analyse_s"] = round(time.perf_counter() - t0, 1)
     results.update(time_views(db))
     results.update(time_matching(20_000))
+    results.update(time_text_overlap())
     print(json.dumps(results, indent=1))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
@@ -130,6 +132,26 @@ def time_views(db: Path) -> dict:
         out["echo_chains"] = len(echoes)
         out["propagation_edges"] = len(propagation_edges(echoes))
     return out
+
+
+def time_text_overlap() -> dict:
+    """The word 3-gram matching alone on every paragraph (>= 80 characters) of all PolNeAR articles."""
+    import numpy as np
+
+    from narrascope.corpus.echoes import MIN_CHARS, _shingles, text_overlap_pairs
+
+    paragraphs, groups = [], []
+    for r in polnear_records():
+        for p in r["text"].split("\n"):
+            if len(p.strip()) >= MIN_CHARS:
+                paragraphs.append(p)
+                groups.append(r["outlet"])
+    codes = {o: n for n, o in enumerate(sorted(set(groups)))}
+    t0 = time.perf_counter()
+    shingles = [_shingles(p) for p in paragraphs]
+    pairs = text_overlap_pairs(shingles, np.array([codes[g] for g in groups]))
+    return {"text_overlap_paragraphs": len(paragraphs), "text_overlap_s": round(time.perf_counter() - t0, 2),
+            "text_overlap_pairs": len(pairs)}
 
 
 def time_matching(n: int) -> dict:
