@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from narrascope.cli_corpus import outlets as outlets_command
+from narrascope.document import Label
 from narrascope.corpus.outlets import compare_outlets, outlet_profiles
 from narrascope.errors import InputError
 from narrascope.store import Store
@@ -49,7 +50,7 @@ def test_compare_outlets_side_by_side(store):
         compare_outlets(store, ["nyt", "pravda"])
 
 
-def test_actors_cast_differently_stand_out(polnear_store, tmp_path):
+def test_added_layers_and_actors_cast_differently_stand_out(polnear_store, tmp_path):
     """Role-labelled entity spans (as the entities and roles stages write them) make a framing difference."""
     db = tmp_path / "roles.duckdb"
     shutil.copy(polnear_store, db)
@@ -60,10 +61,18 @@ def test_actors_cast_differently_stand_out(polnear_store, tmp_path):
         for doc, role in zip(docs, ("Protagonist", "Antagonist")):
             for k, start in enumerate(m.start() for m in re.finditer("Trump", doc.text)):
                 doc.add_span(start, start + 5, "entity", "PER", actor="Donald Trump", role=role if k < 4 else None)
+        docs[0].labels.append(Label("frame", "Political", 0.9))
+        docs[0].add_span(0, 40, "quote", "direct", 0.9, speaker="Paul Ryan")
+        docs[0].add_span(50, 90, "quote", "direct", 0.9, speaker="Paul Ryan")
         run = s.start_run({}, {})
-        s.save(docs, run, {"entities": "test", "roles": "test"})
+        s.save(docs, run, {"entities": "test", "roles": "test", "frames": "test", "quotes": "test"})
         c = compare_outlets(s, ["nyt", "breitbart"])
         profile = {p.outlet: p for p in c.profiles}
+    nyt, breitbart = profile["nyt"], profile["breitbart"]
+    assert [(f.label, f.count, f.share) for f in nyt.frames] == [("Political", 1, round(1 / nyt.articles, 4))]
+    assert breitbart.frames == [] and breitbart.speakers == []  # computed, nothing found: not "not computed"
+    assert [(q.label, q.count, q.share) for q in nyt.speakers] == [("Paul Ryan", 2, 1.0)]
+    assert nyt.genres is None  # still never computed
     trump = {o: next(a for a in p.actors if a.actor == "Donald Trump") for o, p in profile.items()}
     assert trump["nyt"].roles["Protagonist"] == 1.0 and trump["breitbart"].roles["Antagonist"] == 1.0
     assert trump["nyt"].mentions == docs[0].text.count("Trump")

@@ -88,10 +88,12 @@ class Comparison:
 
 def layer_computed(store, layer: str) -> bool:
     """True when any stored document was processed by the layer's stage, or any row of the layer exists."""
-    table, where = ("labels", "layer = ?") if layer in ("genre", "frame", "narrative", "user_narrative") else ("spans", "layer = ?")
     if layer == "role":
-        table, where = "spans", "layer = 'entity' AND attrs->>'role' IS NOT NULL AND ? IS NOT NULL"
-    if store.query(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT 1)", [layer])[0][0]:
+        sql, params = "SELECT 1 FROM spans WHERE layer = 'entity' AND attrs->>'role' IS NOT NULL LIMIT 1", []
+    else:
+        table = "labels" if layer in ("genre", "frame", "narrative", "user_narrative") else "spans"
+        sql, params = f"SELECT 1 FROM {table} WHERE layer = ? LIMIT 1", [layer]
+    if store.query(sql, params):
         return True
     stage = LAYER_STAGES.get(layer)
     return bool(stage) and bool(store.query(
