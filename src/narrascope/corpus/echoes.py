@@ -105,6 +105,7 @@ def text_overlap_pairs(shingles: list[set[int]], groups: np.ndarray, min_overlap
 
 
 def _components(n: int, pairs: list[tuple[int, int]]) -> list[list[int]]:
+    """Connected components (each a sorted list of nodes) of the nodes that appear in ``pairs``."""
     parent = list(range(n))
 
     def root(x: int) -> int:
@@ -118,13 +119,8 @@ def _components(n: int, pairs: list[tuple[int, int]]) -> list[list[int]]:
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     groups: dict[int, list[int]] = {}
-    for a, b in pairs:
-        for x in (a, b):
-            groups.setdefault(root(x), [])
-    for x in range(n):
-        r = root(x)
-        if r in groups:
-            groups[r].append(x)
+    for x in sorted({x for pair in pairs for x in pair}):
+        groups.setdefault(root(x), []).append(x)
     return list(groups.values())
 
 
