@@ -220,7 +220,7 @@ def echoes(db: str, threshold: float | None, min_chars: int | None, top: int, as
     for name in ("id", "first seen", "passage", "repeated by"):
         table.add_column(name, overflow="fold")
     for e in found[:top]:
-        later = "; ".join(f"{m.outlet} {m.published or '?'} ({m.similarity:.2f})" for m in e.members[1:])
+        later = "; ".join(f"{m.outlet} {m.published or '?'} (cos {m.similarity:.2f}, words {m.overlap:.2f})" for m in e.members[1:])
         table.add_row(e.id, escape(f"{e.first.outlet} {e.first.published or '?'}"), escape(e.first.text[:240]), escape(later))
     out.print(table)
     if edges:
