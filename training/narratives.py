@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import itertools
 import json
 import sys
 import time
@@ -55,7 +54,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / ".." / "shared" / "data" / "semeval2025t10"
 OUT = REPO / "src" / "narrascope" / "models" / "narratives"
 FOLDS = 5
-C_GRID = (0.1, 0.3, 1.0, 3.0)
+C_GRID = (1.0, 3.0, 10.0)
 MIN_POSITIVES = 2  # labels with fewer training documents get a constant (low) score
 
 
@@ -119,22 +118,58 @@ def targets(docs: list[Doc], labels: list[str]) -> np.ndarray:
 
 # -- per-label logistic regressions ------------------------------------------------
 def fit_heads(X: np.ndarray, S: np.ndarray | None, Y: np.ndarray, C: float) -> tuple[np.ndarray, np.ndarray]:
-    """One logistic regression per label on [X, S[:, label]]: coef [L, D(+2)], intercept [L]."""
-    from sklearn.linear_model import LogisticRegression
+    """One L2 logistic regression per label on [X, S[:, label]] (class-balanced), all labels fitted at once.
+
+    Returns coef [L, D(+2)] and intercept [L]. Fitted jointly with L-BFGS (the
+    labels are independent; one optimiser over all of them is ~50x faster than
+    111 sklearn fits on this machine). Labels with fewer than MIN_POSITIVES
+    documents get no weights and their base rate.
+    """
+    from scipy.optimize import minimize
 
     n, L = Y.shape
-    width = X.shape[1] + (S.shape[2] if S is not None else 0)
-    coef = np.zeros((L, width), dtype=np.float32)
-    intercept = np.zeros(L, dtype=np.float32)
-    for j in range(L):
-        pos = int(Y[:, j].sum())
-        if pos < MIN_POSITIVES or pos == n:
-            intercept[j] = np.log((pos + 0.5) / (n - pos + 1.0))
-            continue
-        Z = np.hstack([X, S[:, j]]) if S is not None else X
-        lr = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
-        lr.fit(Z, Y[:, j])
-        coef[j], intercept[j] = lr.coef_[0], lr.intercept_[0]
+    d = X.shape[1]
+    k = S.shape[2] if S is not None else 0
+    pos = Y.sum(axis=0).astype(np.float64)
+    active = (pos >= MIN_POSITIVES) & (pos < n)
+    Ya = Y[:, active].astype(np.float64)
+    Sa = S[:, active].astype(np.float64) if S is not None else None
+    La = int(active.sum())
+    # class-balanced sample weights, as sklearn's class_weight="balanced"
+    w_pos = n / (2 * np.maximum(Ya.sum(axis=0), 1))
+    w_neg = n / (2 * np.maximum(n - Ya.sum(axis=0), 1))
+    sw = np.where(Ya > 0, w_pos, w_neg)
+    Xd = X.astype(np.float64)
+
+    def unpack(theta):
+        W = theta[: La * d].reshape(La, d)
+        V = theta[La * d : La * (d + k)].reshape(La, k)
+        b = theta[La * (d + k):]
+        return W, V, b
+
+    def loss(theta):
+        W, V, b = unpack(theta)
+        z = Xd @ W.T + b
+        if Sa is not None:
+            z = z + np.einsum("nlk,lk->nl", Sa, V)
+        p = 1 / (1 + np.exp(-z))
+        ll = sw * (np.logaddexp(0, z) - Ya * z)
+        g = sw * (p - Ya)  # [n, La]
+        f = C * ll.sum() + 0.5 * (np.sum(W * W) + np.sum(V * V))
+        gW = C * g.T @ Xd + W
+        gV = C * np.einsum("nl,nlk->lk", g, Sa) + V if Sa is not None else V
+        gb = C * g.sum(axis=0)
+        return f, np.concatenate([gW.ravel(), gV.ravel(), gb])
+
+    theta0 = np.zeros(La * (d + k + 1))
+    res = minimize(loss, theta0, jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    W, V, b = unpack(res.x)
+    coef = np.zeros((L, d + k), dtype=np.float32)
+    intercept = np.log((pos + 0.5) / (n - pos + 1.0)).astype(np.float32)
+    coef[active, :d] = W
+    if k:
+        coef[active, d:] = V
+    intercept[active] = b
     return coef, intercept
 
 
@@ -167,24 +202,29 @@ def gold_rows(docs: list[Doc]) -> dict:
     return {d.id: (d.narratives, d.subnarratives) for d in docs}
 
 
-RULES = [
-    {"narrative_threshold": t_n, "sub_threshold": t_s, "max_narratives": k_n, "max_subs": k_s, "child_lifts_parent": lift}
-    for t_n, t_s, k_n, k_s, lift in itertools.product(
-        np.round(np.arange(0.2, 0.96, 0.05), 2).tolist(), np.round(np.arange(0.2, 0.96, 0.1), 2).tolist(),
-        (1, 2, 3), (1, 2), (1.1, 0.8))
-]
-
-
 def objective(s: dict) -> float:
     return (s["f1_samples_coarse"] + s["f1_samples_fine"]) / 2
 
 
+NARRATIVE_GRID = [{"narrative_threshold": t, "max_narratives": k, "child_lifts_parent": lift}
+                  for t in np.round(np.arange(0.2, 0.96, 0.05), 2).tolist() for k in (1, 2, 3, 4) for lift in (1.1, 0.9, 0.8)]
+SUB_GRID = [{"sub_threshold": t, "max_subs": k} for t in np.round(np.arange(0.2, 0.96, 0.05), 2).tolist() for k in (1, 2, 3)]
+
+
 def best_rule(P: np.ndarray, docs: list[Doc], labels: list[str]) -> tuple[dict, dict]:
+    """Coordinate search (narrative part, then subnarrative part, then narrative part again) on the objective."""
     gold = gold_rows(docs)
     ids = [d.id for d in docs]
-    scored = [(objective(s), i, s) for i, rule in enumerate(RULES) for s in [narrative_scores(gold, rows_from(P, ids, labels, rule))]]
-    _, i, s = max(scored, key=lambda t: (t[0], -t[1]))
-    return RULES[i], s
+    rule = {"narrative_threshold": 0.5, "max_narratives": 2, "child_lifts_parent": 1.1, "sub_threshold": 0.5, "max_subs": 1}
+    best = None
+    for grid in (NARRATIVE_GRID, SUB_GRID, NARRATIVE_GRID):
+        for i, part in enumerate(grid):
+            cand = {**rule, **part}
+            s = narrative_scores(gold, rows_from(P, ids, labels, cand))
+            if best is None or objective(s) > objective(best[1]) + 1e-12:
+                best = (cand, s)
+        rule = best[0]
+    return best
 
 
 def out_of_fold(docs: list[Doc], X, S, Y, C: float, fit=fit_heads, predict=predict_heads, extra=None) -> np.ndarray:
@@ -315,11 +355,21 @@ def calibrate_taxonomy(export: bool) -> None:
     dev = [k for k, p in enumerate(pairs) if docs[p[0]].split != "test"]
     test = [k for k, p in enumerate(pairs) if docs[p[0]].split == "test"]
     w, b = np.array(dummy.weights), 0.0
-    for _ in range(4):  # the best sentence under the current weights stands for the document
+    # Absolute similarity (the centroid) mostly says "on topic": on a corpus about one
+    # subject every narrative would match. The matcher must tell narratives apart, so it
+    # scores the best example, the margins over the other narratives and generic news, and keywords.
+    used = np.array([f != "centroid" for f in Calibration.FEATURES])
+    for _ in range(6):  # the best sentence under the current weights stands for the document
         rows = np.stack([pairs[k][2][int(np.argmax(pairs[k][2] @ w))] for k in dev])
         y = np.array([pairs[k][3] for k in dev])
-        lr = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(rows, y)
-        w, b = lr.coef_[0], float(lr.intercept_[0])
+        lr = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(rows[:, used], y)
+        w = np.zeros(len(used))
+        w[used], b = lr.coef_[0], float(lr.intercept_[0])
+        # Every feature must count *for* a match (a user reads "closer to my examples
+        # than to the others" as support); a negative weight is a corpus artefact
+        # (documents with one narrative tend to carry several), so drop it and refit.
+        if (w < 0).any():
+            used &= w >= 0
 
     def doc_scores(idx):
         return np.array([1 / (1 + np.exp(-(pairs[k][2] @ w + b).max())) if len(pairs[k][2]) else 0.0 for k in idx])

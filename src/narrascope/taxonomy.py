@@ -8,10 +8,10 @@ A taxonomy is a YAML or TOML file: a ``name``, a ``description``, an optional
 
 Matching is fitted at run time, in well under a second and deterministically:
 the examples (and description) are encoded once, and every sentence of a
-document (from the shared encoder pass) is compared with them. A logistic on
-the similarity to the narrative's examples, its margin over the other
-narratives' examples and over generic news sentences, and keyword hits gives a
-probability; its constants were fitted offline on SemEval-2025 narratives
+document (from the shared encoder pass) is compared with them. A sentence
+supports the narrative whose examples it comes closest to (nearest prototype);
+a logistic on its best similarity to that narrative's examples and keyword hits
+gives the probability; its constants were fitted offline on SemEval-2025 narratives
 (``python training/narratives.py --calibrate-taxonomy``) and ship in ``models/taxonomy/``.
 """
 
@@ -290,7 +290,13 @@ class TaxonomyMatcher:
     def match(self, doc: Document, sentence_vectors: np.ndarray, sentences: list[tuple[int, int]]) -> list[Label]:
         """``user_narrative`` labels for the narratives the document matches (parents inherit children's matches)."""
         texts = [doc.text[s:e] for s, e in sentences]
-        P = self.sentence_probabilities(sentence_vectors, texts)
+        F = self.features(sentence_vectors, texts)
+        P = 1.0 / (1.0 + np.exp(-(F @ np.asarray(self.calibration.weights, dtype=np.float32) + self.calibration.bias)))
+        # Nearest prototype: a sentence supports only the narrative(s) whose examples it is
+        # closest to (ancestors and descendants excepted). The calibrated score alone mostly
+        # says "on topic", and on a corpus about one subject every narrative would match.
+        if len(P):
+            P = np.where(F[:, :, 2] >= 0, P, 0.0)
         cal = self.calibration
         found: dict[str, tuple[float, list[int]]] = {}
         for j, n in enumerate(self.taxonomy.narratives):
