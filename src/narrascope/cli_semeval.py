@@ -131,7 +131,15 @@ def _run(fn):
 
 @click.group()
 def semeval() -> None:
-    """Predict persuasion techniques for a folder of SemEval article{id}.txt files, in the official formats."""
+    """Predict for a folder of shared-task articles, writing the official formats.
+
+    \b
+    Persuasion techniques: 2023-st3, 2023-st3-spans, 2020-si, 2020-tc
+    Genre and frames:      2023-st1, 2023-st2
+    Entity roles:          2025-st1 (with --mentions)
+    Narratives:            2025-st2
+    Score the output with `narrascope evaluate ...`.
+    """
 
 
 _dir = click.argument("articles_dir", type=click.Path(exists=True, file_okay=False))
