@@ -395,12 +395,20 @@ def match_document(doc: Document, taxonomy: Taxonomy) -> list[Label]:
     return matcher_for(taxonomy).match(doc, vectors, kept)
 
 
+def _calibration_digest() -> str:
+    try:
+        files = resources.files(CALIBRATION_PACKAGE)
+        return hashlib.sha256(b"".join(files.joinpath(n).read_bytes() for n in ("calibration.json", "background.npz"))).hexdigest()[:10]
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return "missing"
+
+
 @register_stage
 class TaxonomyStage(Stage):
     """Adds ``user_narrative`` labels for the taxonomies in ``files`` (none configured: does nothing)."""
 
     name = "taxonomy"
-    version = "1"
+    version = "2"
 
     def __init__(self, config: dict[str, Any] | None = None):
         super().__init__(config)
@@ -408,8 +416,9 @@ class TaxonomyStage(Stage):
         if isinstance(files, str):
             files = [files]
         self.taxonomies = [load_taxonomy(f) for f in files]
-        digests = "+".join(t.digest() for t in self.taxonomies)
-        self.version = "1" + (f"+{hashlib.sha256(digests.encode()).hexdigest()[:10]}" if digests else "")
+        # The version records the calibration and every configured taxonomy's content.
+        digests = "+".join([_calibration_digest(), *(t.digest() for t in self.taxonomies)])
+        self.version = "2+" + hashlib.sha256(digests.encode()).hexdigest()[:10]
 
     def process(self, batch: list[Document]) -> list[Document]:
         if not self.taxonomies:
