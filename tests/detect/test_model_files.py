@@ -7,7 +7,7 @@ from importlib import resources
 
 from narrascope.detect.techniques import ANY, MODEL_PACKAGE, TechniqueModel, technique_table
 
-SHIPPED = ("head.npz", "span.npz", "model.json", "techniques.json")
+SHIPPED = ("head.npz", "span.npz", "model.json", "techniques.json", "tfidf.json")
 
 
 def test_model_files_exist_and_stay_small():
@@ -36,5 +36,7 @@ def test_model_loads_with_thresholds_for_every_label():
     assert model.labels == [*technique_table(), ANY]
     config = json.loads(resources.files(MODEL_PACKAGE).joinpath("model.json").read_text())
     assert set(config["line_thresholds"]) == set(technique_table())
+    assert set(config["sentence_line_thresholds"]) == set(technique_table())
+    assert 0.0 <= config["tfidf_sentence_weight"] < 1.0
     assert 0 < model.span_threshold < 1
     assert len(config["span_classifiers"]["2020"]) == 14
