@@ -1,4 +1,4 @@
-"""Cache the frozen encoder pass over the training corpus (``.cache/techniques/encoded``).
+"""Cache the frozen encoder pass over the training corpus (``.cache/techniques/encoded/<encoder version>``).
 
     python training/encode_cache.py
 
@@ -18,11 +18,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from techniques_data import CACHE, load_corpus  # noqa: E402
 
-from narrascope.nlp.encoder import EncodedText, get_encoder  # noqa: E402
+from narrascope.nlp.encoder import ENCODER_VERSION, EncodedText, get_encoder  # noqa: E402
+
+# One folder per encoder version: heads must train on what the shipped pass computes.
+ENCODED = CACHE / "encoded" / ENCODER_VERSION.replace("/", "_")
 
 
 def cache_path(text: str) -> Path:
-    return CACHE / "encoded" / (hashlib.sha1(text.encode("utf-8")).hexdigest()[:20] + ".npz")
+    return ENCODED / (hashlib.sha1(text.encode("utf-8")).hexdigest()[:20] + ".npz")
 
 
 def load_encoded(text: str) -> EncodedText | None:
@@ -35,7 +38,7 @@ def load_encoded(text: str) -> EncodedText | None:
 
 def encode_cached(texts: list[str], batch: int = 8) -> list[EncodedText]:
     """Encoded texts, from the cache where present, else computed and stored."""
-    (CACHE / "encoded").mkdir(parents=True, exist_ok=True)
+    ENCODED.mkdir(parents=True, exist_ok=True)
     out: list[EncodedText | None] = [load_encoded(t) for t in texts]
     todo = [i for i, e in enumerate(out) if e is None]
     enc = get_encoder() if todo else None

@@ -65,3 +65,39 @@ def test_encode_document_is_one_pass_per_document():
     first = encode_document(doc)
     assert doc.cache[CACHE_KEY] is first
     assert encode_document(doc) is first
+
+
+def test_windows_cover_every_token_once_and_keep_lines_whole():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from narrascope.nlp.encoder import plan_windows
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.integers(1, 700), min_size=1, max_size=12))
+    def check(line_lengths):
+        lines = np.repeat(np.arange(len(line_lengths)), line_lengths)
+        placed = np.zeros(len(lines), dtype=int)
+        for start, n, lo, hi in plan_windows(lines, 254, 64):
+            assert 0 <= lo < hi <= n <= 254
+            placed[start + lo : start + hi] += 1
+            window_lines = set(lines[start : start + n].tolist())
+            # A window holds whole lines, or lies inside one over-long line.
+            if len(window_lines) > 1:
+                first, last = lines[start], lines[start + n - 1]
+                assert start == 0 or lines[start - 1] != first
+                assert start + n == len(lines) or lines[start + n] != last
+        assert (placed == 1).all()
+
+    check()
+
+
+def test_packed_windows_compute_fewer_positions_than_sliding_ones(seeds_dir):
+    from narrascope.nlp.encoder import _line_numbers, _window_starts, plan_windows
+
+    text = (seeds_dir / "004_341afdb3e50d01d3.txt").read_text(encoding="utf-8")
+    enc = get_encoder()
+    offsets = np.asarray(enc.tokenizer.encode(text, add_special_tokens=False).offsets, dtype=np.int64).reshape(-1, 2)
+    packed = sum(n for _, n, _, _ in plan_windows(_line_numbers(text, offsets)))
+    sliding = 254 * len(_window_starts(len(offsets), 254, 64))
+    assert len(offsets) <= packed < sliding

