@@ -8,7 +8,7 @@ install:  ## install narrascope and its dependencies (pinned models included)
 	$(PIP) install --quiet -e '.[dev]'
 
 demo: install  ## analyse the bundled examples into narrascope.duckdb and write report.html
-	$(PYTHON) -m narrascope analyze --examples
+	$(PYTHON) -m narrascope analyze --examples --taxonomy builtin:belarus_russia
 	$(PYTHON) -m narrascope report -o report.html
 
 test: install  ## the test suite (what CI runs)

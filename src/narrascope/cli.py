@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -99,8 +100,10 @@ def cli():
 @click.option("--strict", is_flag=True, help="Exit non-zero if any input had a problem.")
 @click.option("--force", is_flag=True, help="Re-analyse inputs even if they were stored unchanged before.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; problems are still printed.")
+@click.option("--taxonomy", "taxonomies", multiple=True, metavar="FILE",
+              help="Also match this narrative taxonomy (YAML/TOML, or builtin:belarus_russia). Repeatable.")
 @_read_options
-def analyze(sources, db, workers, config_path, examples, strict, force, quiet, field_map, allow_private, timeout, max_bytes):
+def analyze(sources, db, workers, config_path, examples, strict, force, quiet, taxonomies, field_map, allow_private, timeout, max_bytes):
     """Analyse articles into the store.
 
     SOURCES are files, folders (read recursively), URLs, URL-list files, RSS/Atom
@@ -115,6 +118,11 @@ def analyze(sources, db, workers, config_path, examples, strict, force, quiet, f
       narrascope analyze pages/ --db corpus.duckdb --workers 2
       narrascope analyze export.jsonl --field-map text=body,published=date
       narrascope analyze urls.txt https://example.org/article.html
+      narrascope analyze pages/ --taxonomy my_narratives.yaml
+
+    The default analysis (see `narrascope stages`) finds actors, quotes,
+    persuasion techniques, genre, frames, entity roles and narratives, and
+    keeps embeddings for `narrascope stories` and `narrascope echoes`.
     """
     from .engines.local import run_analysis
     from .pipeline import load_config
@@ -127,6 +135,11 @@ def analyze(sources, db, workers, config_path, examples, strict, force, quiet, f
     if not sources:
         raise click.UsageError("give at least one SOURCE (file, folder, URL, feed, WARC, JSONL/CSV) or --examples")
     config = load_config(config_path)
+    if taxonomies:
+        taxonomy_cfg = config.setdefault("stages", {}).setdefault("taxonomy", {})
+        taxonomy_cfg["files"] = [*taxonomy_cfg.get("files", []), *taxonomies]
+        if "taxonomy" not in config["pipeline"].get("analyze", []):
+            config["pipeline"]["analyze"] = [*config["pipeline"].get("analyze", []), "taxonomy"]
     options = _make_read_options(field_map, allow_private, timeout, max_bytes)
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -141,9 +154,9 @@ def analyze(sources, db, workers, config_path, examples, strict, force, quiet, f
     def on_item(source: str, status: str, message: str | None) -> None:
         if status == "problem":
             counts["problem"] += 1
-            progress.console.print(f"[red]problem[/] {source}: {message}")
+            progress.console.print(f"[red]problem[/] {escape(source)}: {escape(str(message))}", soft_wrap=True)
         elif status == "warning":
-            progress.console.print(f"[yellow]warning[/] {source}: {message}")
+            progress.console.print(f"[yellow]warning[/] {escape(source)}: {escape(str(message))}", soft_wrap=True)
         progress.update(task, advance=1 if status != "warning" else 0, last=_short(source))
 
     with Store(db) as store, progress:

@@ -13,6 +13,11 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Iterator
 
 
+# Working data a stage leaves in ``Document.cache`` that the store saves (the vectors
+# stage's embeddings); engines drop every other cache entry before saving.
+STORED_CACHE_KEYS = frozenset({"vectors"})
+
+
 @dataclass
 class Span:
     """A typed annotation over ``Document.text[start:end]``."""

@@ -207,7 +207,8 @@ class RolesStage(Stage):
                 continue
             if doc.language not in supported and doc.language not in (None, "und"):
                 doc.meta.setdefault("warnings", []).append(
-                    f"roles: not analysed, the model is measured for {', '.join(sorted(supported))} only (text is {doc.language!r})")
+                    (f"roles: not analysed, the model is English-only (text is {doc.language!r})" if supported == {"en"} else
+                     f"roles: not analysed, the model is measured for {', '.join(sorted(supported))} only (text is {doc.language!r})"))
                 continue
             todo.append((doc, spans))
         if not todo:

@@ -10,6 +10,7 @@ point loses at most the batch in flight and a re-run completes it.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator
 
-from ..document import Document, text_hash
+from ..document import STORED_CACHE_KEYS, Document, text_hash
 from ..errors import InputError
 from .. import __version__
 from ..pipeline import Pipeline, get_stage
@@ -78,6 +79,24 @@ def fingerprint(doc: Document) -> str:
 _WORKER_PIPELINES: dict[str, Pipeline] = {}
 
 
+_ENGLISH_ONLY = re.compile(r"^(\w+): not analysed, .*English-only \(text is '?([\w-]+)'?\)$")
+
+
+def summarise_warnings(warnings: list[str]) -> str:
+    """One line for a document's warnings; the English-only stages skipped are named together."""
+    skipped, language, rest = [], None, []
+    for w in dict.fromkeys(warnings):  # de-duplicated, in order
+        m = _ENGLISH_ONLY.match(w)
+        if m:
+            skipped.append(m.group(1))
+            language = m.group(2)
+        else:
+            rest.append(w)
+    if skipped:
+        rest.append(f"English-only stages skipped (text is {language}): {', '.join(dict.fromkeys(skipped))}")
+    return "; ".join(rest)
+
+
 def _init_worker(config: dict[str, Any]) -> None:
     for phase in ("prepare", "analyze"):
         _WORKER_PIPELINES[phase] = Pipeline.from_config(config, phase)
@@ -92,7 +111,8 @@ def _run_phase(phase: str, batch: list[Document]) -> tuple[list[Document], dict[
     out = _WORKER_PIPELINES[phase](batch, on_stage=on_stage)
     for doc in out:
         doc.raw = None  # never ship the raw page back across processes
-        doc.cache.clear()
+        for key in [k for k in doc.cache if k not in STORED_CACHE_KEYS]:
+            del doc.cache[key]  # e.g. token embeddings: large, and not stored
     return out, timings
 
 
@@ -225,9 +245,10 @@ def run_analysis(
             store.record_source(d.source, d.id, status if not link else "duplicate", None, d.meta.get("fingerprint"))
             stats.by_outlet[d.outlet or "(unknown)"] += 1
             stats.by_language[d.language or "und"] += 1
-            for w in d.meta.get("warnings", []):
-                stats.warnings.append((d.source, w))
-                notify(d.source, "warning", w)
+            warnings = d.meta.get("warnings", [])
+            stats.warnings.extend((d.source, w) for w in warnings)
+            if warnings:
+                notify(d.source, "warning", summarise_warnings(warnings))
             notify(d.source, "duplicate" if link else "stored", d.id)
 
     prepared_q: deque[tuple[Future, list[Document]]] = deque()

@@ -137,8 +137,10 @@ def techniques_section(store) -> Section | None:
 
 def _analysis_sections() -> list[Callable[[object], Section | None]]:
     from .analysis import actors_section, genre_frames_section, narratives_section, quotes_section
+    from .corpus_sections import echoes_section, outlets_section, stories_section
 
-    return [genre_frames_section, narratives_section, actors_section, quotes_section]
+    return [outlets_section, genre_frames_section, narratives_section, actors_section, quotes_section,
+            stories_section, echoes_section]
 
 
 SECTIONS: list[Callable[[object], Section | None]] = [
