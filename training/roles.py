@@ -3,6 +3,8 @@
     python training/roles.py --encode     # the frozen encoder pass over the corpus (cached in .cache/)
     python training/roles.py              # fit on train, tune on val, write the model; scores on val
     python training/roles.py --test       # also print the held-out test scores (report them once)
+    python training/roles.py --tfidf      # the BG/PT/RU/HI TF-IDF heads (tuned on each language's val)
+    python training/roles.py --tfidf --test
 
 Data: SemEval-2025 Task 10 subtask 1 in ``../shared/data/semeval2025t10/train``
 (EN, BG, PT, RU, HI). Split by document id (salted hash) 70/15/15 per language.
@@ -170,13 +172,158 @@ def export(path: Path, mean, scale, main_lr, fine_lr, main_roles, fine_roles, co
     (path / "model.json").write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+# -- the TF-IDF heads (BG, PT, RU, HI) ------------------------------------------------
+TFIDF_LANGS = ("BG", "PT", "RU", "HI")
+# kept small: the whole search runs in minutes on 2 shared cores, and 4 heads of 8,000 terms fit the 3 MB budget
+TFIDF_GRID = {"n_words": (8, 16), "chars": ((0, 0), (2, 4)), "max_features": (3000, 8000)}
+C_GRID = (1.0, 10.0)
+
+
+def _class_matrix(lr, n_classes: int, n_features: int, missing: float) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients in role order; a class sklearn never saw gets a hopeless intercept."""
+    coef = np.zeros((n_classes, n_features))
+    intercept = np.full(n_classes, missing)
+    cl = [int(c) for c in lr.classes_]
+    if len(cl) == 2:  # binary LR keeps one row: P(classes_[1]) = sigmoid(z) = softmax over (0, z)
+        coef[cl[1]], intercept[cl[1]] = lr.coef_[0], lr.intercept_[0]
+        intercept[cl[0]] = 0.0
+    else:
+        for k, c in enumerate(cl):
+            coef[c], intercept[c] = lr.coef_[k], lr.intercept_[k]
+    return coef, intercept
+
+
+def train_tfidf(args, items: list[Item]) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from narrascope.detect.roles import TfidfRoleHead, window_terms
+
+    tax = taxonomy(items)
+    main_roles, fine_roles = list(MAIN_ROLES), list(tax)
+    fine_index = {f: j for j, f in enumerate(fine_roles)}
+    split = {s: [it for it in items if it.split == s] for s in ("train", "val", "test")}
+    windows_of: dict[tuple, list[str]] = {}
+    vectors: dict[tuple, tuple] = {}
+    fits: dict[tuple, object] = {}
+
+    def windows(part: list[Item], n_words: int) -> list[str]:
+        from narrascope.detect.roles import context_window
+
+        key = (tuple(map(id, part)), n_words)  # items live as long as the run: their ids name the part
+        if key not in windows_of:
+            windows_of[key] = [context_window(it.text, s, e, n_words) for it in part for s, e in it.spans]
+        return windows_of[key]
+
+    def fit_head(train: list[Item], n_words: int, chars, max_features: int, c_main: float, c_fine: float,
+                 mix: float = 0.0, ratio: float = 1.01):
+        """sklearn fits on ``train`` (cached); returns the numpy head (float16 weights, as shipped) and the sklearn parts."""
+        key = (tuple(map(id, train)), n_words, chars, max_features)
+        if key not in vectors:
+            vec = TfidfVectorizer(analyzer=lambda w, a=chars: window_terms(w, *a), sublinear_tf=True,
+                                  min_df=2, max_features=max_features, dtype=np.float64)
+            vectors[key] = (vec, vec.fit_transform(windows(train, n_words)))
+        vec, x = vectors[key]
+        rows = [r for it in train for r in it.rows]
+        if (key, "main", c_main) not in fits:
+            fits[(key, "main", c_main)] = fit_lr(x, np.array([main_roles.index(r.main_role) for r in rows]), c_main)
+        if (key, "fine", c_fine) not in fits:
+            ri, yi, wi = fine_training_rows(rows, fine_index)
+            fits[(key, "fine", c_fine)] = fit_lr(x[ri], yi, c_fine, wi)
+        main_lr, fine_lr = fits[(key, "main", c_main)], fits[(key, "fine", c_fine)]
+        terms = [t for t, _ in sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])]
+        mc, mi = _class_matrix(main_lr, 3, len(terms), -30.0)
+        fc, fi = _class_matrix(fine_lr, len(fine_roles), len(terms), -30.0)
+        f16 = lambda a: a.astype(np.float16).astype(np.float64)  # noqa: E731  score what is shipped
+        arrays = {"idf": f16(vec.idf_), "main_coef": f16(mc), "main_intercept": mi.astype(np.float32),
+                  "fine_coef": f16(fc), "fine_intercept": fi.astype(np.float32)}
+        config = {"main_roles": main_roles, "fine_roles": fine_roles, "taxonomy": tax, "main_mix": mix,
+                  "second_ratio": ratio, "n_words": n_words, "char_min": chars[0], "char_max": chars[1], "terms": terms,
+                  "C_main": c_main, "C_fine": c_fine, "max_features": max_features}
+        return TfidfRoleHead(arrays, config), (vec, main_lr, fine_lr)
+
+    def score(head: TfidfRoleHead, part: list[Item], n_words: int) -> dict:
+        main_p, fine_p = head.probabilities(windows(part, n_words))
+        rows = [r for it in part for r in it.rows]
+        preds = []
+        for r, mp, fp in zip(rows, main_p, fine_p):
+            p = head.decide(0, 1, mp, fp)
+            preds.append(RoleRow(r.doc, r.entity, r.start, r.end, p.main_role, p.fine_roles))
+        return role_scores(rows, preds)
+
+    langs = [l for l in args.langs.split(",") if l in TFIDF_LANGS] + (["EN"] if "EN" in args.langs.split(",") else [])
+    train_all = split["train"]
+    out = Path(args.out)
+    report = {}
+    for lang in langs:
+        train_own = [it for it in split["train"] if it.lang == lang]
+        val = [it for it in split["val"] if it.lang == lang]
+        best = None
+        t0 = time.perf_counter()
+        for source, train in (("own", train_own), ("all", train_all)):
+            for n_words in TFIDF_GRID["n_words"]:
+                for chars in TFIDF_GRID["chars"]:
+                    for max_features in TFIDF_GRID["max_features"]:
+                        # C of the main regression first (by main accuracy), then of the fine one (by exact match)
+                        cm = max(C_GRID, key=lambda c: score(fit_head(train, n_words, chars, max_features, c, 1.0)[0], val, n_words)["main_accuracy"])
+                        print(f"  {lang} {source} window={n_words} chars={chars} max_features={max_features} "
+                              f"({time.perf_counter() - t0:.0f} s)", flush=True)
+                        for cf in C_GRID:
+                            head, _ = fit_head(train, n_words, chars, max_features, cm, cf)
+                            for mix in (0.0, 0.5):
+                                for ratio in (1.01, 1.5):
+                                    head.main_mix, head.second_ratio = mix, ratio
+                                    s = score(head, val, n_words)
+                                    key = s["exact_match"] + s["main_accuracy"]
+                                    if best is None or key > best[0]:
+                                        best = (key, source, n_words, chars, max_features, cm, cf, mix, ratio, s)
+        key, source, n_words, chars, max_features, cm, cf, mix, ratio, s = best
+        print(f"{lang}: chosen on val ({time.perf_counter() - t0:.0f} s): train={source} window={n_words} chars={chars} "
+              f"max_features={max_features} C_main={cm} C_fine={cf} mix={mix} ratio={ratio} -> val main {s['main_accuracy']:.3f} "
+              f"exact {s['exact_match']:.3f} micro {s['fine_micro_f1']:.3f} macro {s['fine_macro_f1']:.3f} (n={s['mentions']})", flush=True)
+        head, (vec, main_lr, fine_lr) = fit_head(train_own if source == "own" else train_all, n_words, chars, max_features, cm, cf, mix, ratio)
+        # numpy inference must reproduce sklearn (before the float16 rounding of the export)
+        w = windows(val, n_words)
+        exact = TfidfRoleHead({"idf": vec.idf_, "main_coef": _class_matrix(main_lr, 3, len(head.terms), -30.0)[0],
+                               "main_intercept": _class_matrix(main_lr, 3, len(head.terms), -30.0)[1],
+                               "fine_coef": head.fine_coef, "fine_intercept": head.fine_intercept}, head.config)
+        assert np.allclose(exact.features(w), vec.transform(w).toarray(), atol=1e-9)
+        exact.main_mix = 0.0
+        sk = main_lr.predict_proba(vec.transform(w))
+        assert np.allclose(exact.probabilities(w)[0][:, [int(c) for c in main_lr.classes_]], sk, atol=1e-6)
+        report[f"val/{lang}"] = s
+        if args.test:
+            test = [it for it in split["test"] if it.lang == lang]
+            report[f"test/{lang}"] = score(head, test, n_words)
+            t = report[f"test/{lang}"]
+            print(f"{lang} TEST: n={t['mentions']} main {t['main_accuracy']:.3f} exact {t['exact_match']:.3f} "
+                  f"micro {t['fine_micro_f1']:.3f} macro {t['fine_macro_f1']:.3f}", flush=True)
+        if lang == "EN":
+            continue  # measured only: the shipped English head stays
+        config = dict(head.config, trained_on=sorted({it.lang for it in (train_own if source == "own" else train_all)}),
+                      language=lang.lower())
+        out.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(out / f"tfidf_{lang.lower()}.npz", idf=vec.idf_.astype(np.float16),
+                            main_coef=head.main_coef.astype(np.float16), main_intercept=head.main_intercept.astype(np.float32),
+                            fine_coef=head.fine_coef.astype(np.float16), fine_intercept=head.fine_intercept.astype(np.float32))
+        (out / f"tfidf_{lang.lower()}.json").write_text(json.dumps(config, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    size = sum(p.stat().st_size for p in out.glob("*") if p.suffix in (".npz", ".json"))
+    print(f"wrote {out}: roles model files {size / 1e6:.2f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--encode", action="store_true", help="only fill the encoder cache")
     ap.add_argument("--langs", default=",".join(LANGS), help="languages to train on (default: all)")
     ap.add_argument("--test", action="store_true", help="print held-out test scores")
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--tfidf", action="store_true", help="train the BG/PT/RU/HI TF-IDF heads (--langs EN also measures EN)")
+    ap.add_argument("--json", help="with --tfidf: write the val (and test) scores here")
     args = ap.parse_args()
+    if args.tfidf:
+        train_tfidf(args, load_items())
+        return
     import torch
 
     torch.set_num_threads(1)

@@ -21,6 +21,7 @@ mentions file whatever convention produced it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,9 +213,28 @@ def _f1(tp: int, n_pred: int, n_gold: int) -> float:
 
 
 # -- predicting ---------------------------------------------------------------------
+ROLE_LANGUAGES = ("en", "bg", "pt", "ru", "hi")
+# the task's file names carry the language: EN_CC_100000.txt, A9_BG_2566.txt, RU-URW-1001.txt, HI_1.txt
+_NAME_LANGUAGE = re.compile(r"(?:^|[_\-])(EN|BG|PT|RU|HI)(?=[_\-])")
+
+
+def document_language(name: str, text: str) -> str | None:
+    """Language of a task document: the code in its file name, else detected from the text (None if neither says)."""
+    m = _NAME_LANGUAGE.search(name)
+    if m:
+        return m.group(1).lower()
+    from .nlp.language import detect_language
+
+    code, _ = detect_language(text)
+    return code if code in ROLE_LANGUAGES else None
+
+
 def predict_rows(texts: dict[str, str], rows: list[RoleRow], source: str = "mentions", language: str | None = None) -> list[RoleRow]:
-    """Each mention row with its predicted main and fine roles (offsets kept as given)."""
-    from .detect.roles import predict_roles
+    """Each mention row with its predicted main and fine roles (offsets kept as given).
+
+    ``language`` None: each document's language from :func:`document_language`.
+    """
+    from .detect.roles import predict_roles, tfidf_languages
     from .document import Document
     from .nlp.encoder import encode_documents
 
@@ -225,8 +245,9 @@ def predict_rows(texts: dict[str, str], rows: list[RoleRow], source: str = "ment
     out: list[RoleRow | None] = [None] * len(rows)
     names = list(by_doc)
     for b in range(0, len(names), 8):
-        docs = [Document(source=name, text=texts[name], id=name, language=language) for name in names[b : b + 8]]
-        encode_documents(docs)
+        docs = [Document(source=name, text=texts[name], id=name, language=language or document_language(name, texts[name]))
+                for name in names[b : b + 8]]
+        encode_documents([d for d in docs if d.language not in tfidf_languages()])
         for doc in docs:
             idx = by_doc[doc.id]
             for i, p in zip(idx, predict_roles(doc, [spans[i] for i in idx])):
@@ -248,12 +269,14 @@ def _run(fn):
 @click.option("--mentions", required=True, type=click.Path(exists=True, dir_okay=False),
               help="doc<TAB>entity<TAB>start<TAB>end rows (official offsets: end inclusive).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
-def semeval_2025_st1(docs_dir: str, mentions: str, output: str) -> None:
+@click.option("--language", type=click.Choice(ROLE_LANGUAGES), default=None,
+              help="Language of the documents (default: per document, from the file name's code or the text).")
+def semeval_2025_st1(docs_dir: str, mentions: str, output: str, language: str | None) -> None:
     """SemEval-2025 Task 10 subtask 1: the main and fine-grained role of each entity mention."""
 
     def go() -> int:
         rows = read_role_rows(mentions, labelled=False)
-        return write_role_rows(predict_rows(read_documents(docs_dir), rows, mentions), output)
+        return write_role_rows(predict_rows(read_documents(docs_dir), rows, mentions, language), output)
 
     n = _run(go)
     click.echo(f"wrote {n} mentions to {output}", err=True)

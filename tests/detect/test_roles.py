@@ -6,6 +6,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -185,15 +186,102 @@ def test_stage_fills_attrs_of_entity_spans_of_the_chosen_types_only():
 
 
 def test_stage_skips_languages_it_was_not_measured_on_with_a_warning():
-    from narrascope.detect.roles import RolesStage, get_model
+    from narrascope.detect.roles import RolesStage, supported_languages
 
-    if "ru" in get_model().config.get("languages", []):
-        pytest.skip("the shipped model covers Russian")
-    doc = Document(source="x", text="НАТО угрожает Минску.", language="ru")
+    assert "de" not in supported_languages()
+    doc = Document(source="x", text="Die NATO bedroht Minsk.", language="de")
     span = doc.add_span(0, 4, "entity", "ORG")
     RolesStage().process([doc])
     assert "role" not in span.attrs
     assert any(w.startswith("roles:") for w in doc.meta["warnings"])
+
+
+# -- the TF-IDF heads (bg, pt, ru, hi) ----------------------------------------------
+def test_tfidf_heads_are_shipped_for_bg_pt_ru_hi_within_the_size_budget():
+    from narrascope.detect.roles import MODEL_PACKAGE, TfidfRoleHead, tfidf_languages
+
+    assert set(tfidf_languages()) == {"bg", "pt", "ru", "hi"}
+    files = resources.files(MODEL_PACKAGE)
+    size = sum(len(p.read_bytes()) for p in files.iterdir() if p.name.endswith((".npz", ".json")))
+    assert size <= 3_000_000
+    for lang in tfidf_languages():
+        head = TfidfRoleHead.load(lang)
+        assert head.main_roles == list(MAIN_ROLES) and len(head.fine_roles) == 22
+        assert head.idf.shape == (len(head.terms),) and head.fine_coef.shape == (22, len(head.terms))
+
+
+def _annotated(lang: str, n_docs: int):
+    path = ROLES_DATA / lang / "subtask-1-annotations.txt"
+    if not path.exists():
+        pytest.skip(f"{path} is not present")
+    rows = read_role_rows(path, labelled=True)
+    texts = read_documents(ROLES_DATA / lang / "raw-documents")
+    spans = locate_mentions(rows, texts, str(path))
+    docs = sorted({r.doc for r in rows})[:n_docs]
+    return [(d, texts[d], [sp for r, sp in zip(rows, spans) if r.doc == d], [r for r in rows if r.doc == d]) for d in docs]
+
+
+def test_tfidf_numpy_inference_equals_sklearn_on_real_russian_windows():
+    """The shipped arrays, put into sklearn's own TfidfVectorizer and LogisticRegression, give the same numbers."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from narrascope.detect.roles import get_tfidf_head, window_terms
+
+    head = get_tfidf_head("ru")
+    windows = [w for _, text, spans, _ in _annotated("RU", 6) for w in head.windows(text, spans)]
+    assert len(windows) >= 10
+    vec = TfidfVectorizer(analyzer=lambda w: window_terms(w, head.char_min, head.char_max), sublinear_tf=True,
+                          vocabulary={t: j for j, t in enumerate(head.terms)}).fit(windows)
+    vec.idf_ = head.idf
+    x_sk = vec.transform(windows).toarray()
+    assert x_sk.any(axis=1).all()
+    assert head.features(windows) == pytest.approx(x_sk, abs=1e-9)
+    for coef, intercept, which in ((head.main_coef, head.main_intercept, 0), (head.fine_coef, head.fine_intercept, 1)):
+        lr = LogisticRegression()
+        lr.coef_, lr.intercept_, lr.classes_ = coef, intercept, np.arange(len(intercept))
+        saved = head.main_mix
+        head.main_mix = 0.0  # sklearn knows only the plain regression
+        try:
+            assert head.probabilities(windows)[which] == pytest.approx(lr.predict_proba(x_sk), abs=1e-9)
+        finally:
+            head.main_mix = saved
+
+
+@pytest.mark.parametrize("lang", ["RU", "PT"])
+def test_a_russian_or_portuguese_mention_gets_a_consistent_role(lang):
+    from narrascope.detect.roles import RolesStage, get_tfidf_head, predict_roles
+
+    (name, text, spans, rows), *_ = _annotated(lang, 1)
+    head = get_tfidf_head(lang.lower())
+    doc = Document(source=name, text=text, language=lang.lower())
+    preds = predict_roles(doc, spans)
+    assert "encoder" not in doc.cache  # the TF-IDF head needs no transformer pass
+    assert [(p.start, p.end) for p in preds] == spans
+    for p in preds:
+        assert sum(p.main_scores.values()) == pytest.approx(1.0, abs=1e-3)
+        assert p.main_role == max(p.main_scores, key=p.main_scores.get)
+        assert p.fine_roles and all(head.parent[f] == p.main_role for f in p.fine_roles)
+    # through the stage: entity spans get the same roles, no warning
+    doc2 = Document(source=name, text=text, language=lang.lower())
+    ents = [doc2.add_span(s, e, "entity", "ORG") for s, e in spans]
+    RolesStage().process([doc2])
+    assert not doc2.meta.get("warnings")
+    assert [sp.attrs["role"] for sp in ents] == [p.main_role for p in preds]
+    assert [sp.attrs["fine_roles"] for sp in ents] == [p.fine_roles for p in preds]
+
+
+def test_tfidf_heads_beat_always_antagonist_on_training_documents():
+    """Sanity on real data: on (seen) training documents the Russian head is far above the majority class."""
+    from narrascope.detect.roles import predict_roles
+
+    gold, pred = [], []
+    for name, text, spans, rows in _annotated("RU", 40):
+        for r, p in zip(rows, predict_roles(Document(source=name, text=text, language="ru"), spans)):
+            gold.append(r)
+            pred.append(RoleRow(r.doc, r.entity, r.start, r.end, p.main_role, p.fine_roles))
+    majority = sum(r.main_role == "Antagonist" for r in gold) / len(gold)
+    assert role_scores(gold, pred)["main_accuracy"] > majority + 0.05
 
 
 # -- CLI ----------------------------------------------------------------------------
@@ -226,3 +314,32 @@ def test_cli_predicts_and_scores_the_official_format(tmp_path):
     mentions.write_text(f"EN_seed.txt\tNATO\t{n}\t{n + 3}\nEN_seed.txt\tNATO\t90000\t90003\n", encoding="utf-8")
     res = CliRunner().invoke(semeval_2025_st1, [str(docs), "--mentions", str(mentions), "-o", str(out)])
     assert res.exit_code != 0 and f"{mentions}:2" in res.output and "outside document" in res.output
+
+
+def test_cli_takes_the_language_from_the_file_name_or_the_option(tmp_path):
+    from narrascope.cli_roles import document_language
+
+    assert document_language("RU-URW-1001.txt", "") == "ru"
+    assert document_language("A9_BG_2566.txt", "") == "bg"
+    assert document_language("EN_CC_100000.txt", "") == "en"
+    (name, text, spans, rows), *_ = _annotated("PT", 1)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "article.txt").write_text(text, encoding="utf-8")  # no code in the name: detected from the text
+    assert document_language("article.txt", text) == "pt"
+    r = rows[0]
+    mentions = tmp_path / "m.txt"
+    mentions.write_text(f"article.txt\t{r.entity}\t{r.start}\t{r.end}\n", encoding="utf-8")
+    out = tmp_path / "pred.txt"
+    for extra in ([], ["--language", "pt"]):
+        res = CliRunner().invoke(semeval_2025_st1, [str(docs), "--mentions", str(mentions), "-o", str(out), *extra])
+        assert res.exit_code == 0, res.output
+        cols = out.read_text(encoding="utf-8").rstrip("\n").split("\t")
+        p = predict_roles_pt(text, spans[0])
+        assert cols[4:] == [p.main_role, *p.fine_roles]
+
+
+def predict_roles_pt(text, span):
+    from narrascope.detect.roles import predict_roles
+
+    return predict_roles(Document(source="pt", text=text, language="pt"), [span])[0]

@@ -8,12 +8,21 @@ token embeddings, its sentence, a character window around it and the whole
 document. The fine roles offered are always those of the predicted main role: the
 most likely one, plus others close to it in probability. The files are rebuilt by
 ``training/roles.py``; inference is numpy.
+
+MiniLM's vocabulary cuts Cyrillic and Devanagari into characters, so Bulgarian,
+Portuguese, Russian and Hindi documents (``doc.language``) use a per-language
+TF-IDF head instead (``tfidf_<lang>.json`` + ``.npz``): word and character
+n-grams of a window of words around the mention, the same two regressions, the
+same fine-role rule. It needs no encoder pass.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -29,6 +38,9 @@ from ..pipeline import Stage, register_stage
 MODEL_PACKAGE = "narrascope.models.roles"
 CONTEXT_CHARS = 200  # each side of a mention, inside its line
 DEFAULT_TYPES = ("PERSON", "ORG", "GPE", "NORP")
+TFIDF_LANGUAGES = ("bg", "pt", "ru", "hi")  # languages that may have a tfidf_<lang> head
+# words: letters, digits and the combining marks of Latin/Cyrillic and Devanagari (\w alone splits Hindi words at vowel signs)
+_TOKEN = re.compile(r"[\w\u0300-\u036f\u0900-\u0963\u0966-\u097f]+")
 
 
 @dataclass
@@ -152,6 +164,108 @@ def get_model() -> RoleModel:
     return RoleModel.load()
 
 
+# -- the TF-IDF heads (bg, pt, ru, hi) ----------------------------------------------
+def context_window(text: str, start: int, end: int, n_words: int) -> str:
+    """Lower-cased words around a mention inside its line: ``n_words`` each side, the mention's own marked ``m_``."""
+    ls, le = _line_around(text, start, end)
+    left = _TOKEN.findall(text[max(ls, start - 30 * n_words) : start])[-n_words:] if n_words else []
+    right = _TOKEN.findall(text[end : min(le, end + 30 * n_words)])[:n_words] if n_words else []
+    mention = ["m_" + w for w in _TOKEN.findall(text[start:end])]
+    return " ".join([*left, *mention, *right]).lower()
+
+
+def window_terms(window: str, char_min: int = 0, char_max: int = 0) -> list[str]:
+    """Terms of a window: each word (``"w word"``) and, if ``char_max``, the character n-grams of ``<word>``.
+
+    Training hands this very function to sklearn's TfidfVectorizer as its analyzer,
+    so numpy inference sees the same terms.
+    """
+    words = window.split()
+    terms = ["w " + w for w in words]
+    if char_max:
+        for w in words:
+            padded = f"<{w}>"
+            for n in range(char_min, char_max + 1):
+                terms.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return terms
+
+
+class TfidfRoleHead:
+    """TF-IDF (sublinear tf, smooth idf, l2) over :func:`window_terms`, then the two regressions."""
+
+    decide = RoleModel.decide
+
+    def __init__(self, arrays: dict[str, np.ndarray], config: dict[str, Any]):
+        self.config = config
+        self.main_roles: list[str] = list(config["main_roles"])
+        self.fine_roles: list[str] = list(config["fine_roles"])
+        self.parent: dict[str, str] = dict(config["taxonomy"])
+        if set(self.parent) != set(self.fine_roles) or not set(self.parent.values()) <= set(self.main_roles):
+            raise ModelError("roles TF-IDF head: taxonomy does not match the role lists")
+        self.terms: list[str] = list(config["terms"])
+        self.index = {t: j for j, t in enumerate(self.terms)}
+        self.n_words, self.char_min, self.char_max = int(config["n_words"]), int(config["char_min"]), int(config["char_max"])
+        a = {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()}
+        self.idf = a["idf"]
+        self.main_coef, self.main_intercept = a["main_coef"], a["main_intercept"]
+        self.fine_coef, self.fine_intercept = a["fine_coef"], a["fine_intercept"]
+        if not (len(self.idf) == len(self.terms) == self.main_coef.shape[1] == self.fine_coef.shape[1]):
+            raise ModelError("roles TF-IDF head: vocabulary and arrays differ in size")
+        self.main_mix = float(config.get("main_mix", 0.0))
+        self.second_ratio = float(config.get("second_ratio", 1.01))
+        self.group = np.array([[self.parent[f] == m for f in self.fine_roles] for m in self.main_roles], dtype=np.float64)
+
+    @classmethod
+    def load(cls, language: str) -> "TfidfRoleHead":
+        files = resources.files(MODEL_PACKAGE)
+        try:
+            config = json.loads(files.joinpath(f"tfidf_{language}.json").read_text(encoding="utf-8"))
+            with files.joinpath(f"tfidf_{language}.npz").open("rb") as fh:
+                arrays = dict(np.load(fh))
+            return cls(arrays, config)
+        except (FileNotFoundError, OSError, ValueError, KeyError) as e:
+            raise ModelError(f"roles model for {language!r} missing or corrupt in {MODEL_PACKAGE}: {e}") from e
+
+    def windows(self, text: str, mentions: list[tuple[int, int]]) -> list[str]:
+        return [context_window(text, s, e, self.n_words) for s, e in mentions]
+
+    def features(self, windows: list[str]) -> np.ndarray:
+        """``[n, vocabulary]`` TF-IDF rows, as sklearn's ``TfidfVectorizer.transform`` computes them."""
+        x = np.zeros((len(windows), len(self.terms)), dtype=np.float64)
+        for r, w in enumerate(windows):
+            counts = Counter(j for j in (self.index.get(t) for t in window_terms(w, self.char_min, self.char_max)) if j is not None)
+            for j, c in counts.items():
+                x[r, j] = (1.0 + math.log(c)) * self.idf[j]
+            norm = float(np.linalg.norm(x[r]))
+            if norm > 0:
+                x[r] /= norm
+        return x
+
+    def probabilities(self, windows: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(P(main) [n,3], P(fine) [n,22])`` for context windows."""
+        x = self.features(windows)
+        fine = _softmax(x @ self.fine_coef.T + self.fine_intercept)
+        main = _softmax(x @ self.main_coef.T + self.main_intercept)
+        main = (1 - self.main_mix) * main + self.main_mix * (fine @ self.group.T)
+        return main, fine
+
+
+@lru_cache(maxsize=None)
+def get_tfidf_head(language: str) -> TfidfRoleHead:
+    return TfidfRoleHead.load(language)
+
+
+@lru_cache(maxsize=1)
+def tfidf_languages() -> tuple[str, ...]:
+    """The languages whose TF-IDF head is shipped."""
+    files = resources.files(MODEL_PACKAGE)
+    return tuple(l for l in TFIDF_LANGUAGES if files.joinpath(f"tfidf_{l}.npz").is_file())
+
+
+def supported_languages() -> set[str]:
+    return set(get_model().config.get("languages", ["en"])) | set(tfidf_languages())
+
+
 def _sentences(doc: Document) -> list[tuple[int, int]]:
     if doc.sentences:
         return sorted((s.start, s.end) for s in doc.sentences)
@@ -163,13 +277,19 @@ def _sentences(doc: Document) -> list[tuple[int, int]]:
 def predict_roles(doc: Document, mentions: list[tuple[int, int]]) -> list[RolePrediction]:
     """Main role (with all three probabilities) and fine roles of each ``(start, end)`` mention in ``doc.text``.
 
-    Uses ``doc.cache["encoder"]`` when an earlier stage filled it, else encodes the document.
+    ``doc.language`` in bg/pt/ru/hi picks that language's TF-IDF head; anything else the
+    English head, which uses ``doc.cache["encoder"]`` when an earlier stage filled it,
+    else encodes the document.
     """
     for s, e in mentions:
         if not (0 <= s < e <= len(doc.text)):
             raise ValueError(f"mention {s}:{e} outside text of length {len(doc.text)}")
     if not mentions:
         return []
+    if doc.language in tfidf_languages():
+        head = get_tfidf_head(doc.language)
+        main_p, fine_p = head.probabilities(head.windows(doc.text, mentions))
+        return [head.decide(s, e, mp, fp) for (s, e), mp, fp in zip(mentions, main_p, fine_p)]
     model = get_model()
     encoded = encode_documents([doc])[0]
     main_p, fine_p = model.probabilities(mention_features(encoded, doc.text, mentions, _sentences(doc)))
@@ -199,7 +319,7 @@ class RolesStage(Stage):
 
     def process(self, batch: list[Document]) -> list[Document]:
         types = set(self.config.get("types", DEFAULT_TYPES))
-        supported = set(get_model().config.get("languages", ["en"]))
+        supported = supported_languages()
         todo: list[tuple[Document, list]] = []
         for doc in batch:
             spans = [s for s in doc.spans_of("entity") if s.label in types and s.end > s.start]
@@ -213,7 +333,7 @@ class RolesStage(Stage):
             todo.append((doc, spans))
         if not todo:
             return batch
-        encode_documents([d for d, _ in todo])
+        encode_documents([d for d, _ in todo if d.language not in tfidf_languages()])
         for doc, spans in todo:
             for span, pred in zip(spans, predict_roles(doc, [(s.start, s.end) for s in spans])):
                 span.attrs["role"] = pred.main_role
