@@ -15,6 +15,13 @@ from .store import Store
 DEFAULT_DB = "narrascope.duckdb"
 
 _ACTORS_SQL = """
+WITH tone AS (
+    SELECT l.label AS actor, avg(l.score) AS tone, count(*) AS n
+    FROM labels l JOIN documents d ON d.id = l.doc_id
+    WHERE l.layer = 'tone' AND l.score IS NOT NULL AND (?::VARCHAR IS NULL OR d.outlet = ?)
+    GROUP BY 1
+)
+SELECT a.*, round(t.tone, 4), t.n FROM (
 SELECT s.attrs->>'actor' AS actor,
        mode(s.label) AS type,
        any_value(s.attrs->>'actor_id') AS actor_id,
@@ -27,15 +34,21 @@ SELECT s.attrs->>'actor' AS actor,
 FROM spans s JOIN documents d ON d.id = s.doc_id
 WHERE s.layer = 'entity' AND s.attrs->>'actor' IS NOT NULL AND (?::VARCHAR IS NULL OR d.outlet = ?)
 GROUP BY 1
-ORDER BY mentions DESC, actor
+) a LEFT JOIN tone t ON t.actor = a.actor
+ORDER BY a.mentions DESC, a.actor
 LIMIT ?
 """
 
 
 def actor_table(store: Store, outlet: str | None = None, top: int = 50) -> list[dict]:
-    """One row per canonical actor: type, ids, mentions, documents, outlets and the spellings seen."""
-    rows = store.query(_ACTORS_SQL, [outlet, outlet, top])
-    keys = ("actor", "type", "actor_id", "wikidata", "mentions", "documents", "as_metonym", "outlets", "variants")
+    """One row per canonical actor: type, ids, mentions, documents, outlets, the spellings seen, and tone.
+
+    ``tone`` is the mean of the actor's per-document tone labels (``tone_documents`` of them);
+    both are None where the tone stage did not run or scored no sentence about the actor.
+    """
+    rows = store.query(_ACTORS_SQL, [outlet, outlet, outlet, outlet, top])
+    keys = ("actor", "type", "actor_id", "wikidata", "mentions", "documents", "as_metonym", "outlets", "variants",
+            "tone", "tone_documents")
     return [dict(zip(keys, row)) for row in rows]
 
 
@@ -51,7 +64,9 @@ def actors(db: str, outlet: str | None, top: int, as_json: bool) -> None:
 
     Spellings, surname-only mentions and acronyms are counted under one actor
     (Lukashenka, Lukashenko and "Pres Lukashenko" are Alexander Lukashenko); a
-    capital that acts counts as its government ("Moscow demands ...").
+    capital that acts counts as its government ("Moscow demands ..."). Tone is
+    the mean VADER compound (-1..1) of the sentences about the actor, averaged
+    over the documents the tone stage scored (n).
     """
     try:
         with Store(db, read_only=True) as store:
@@ -68,13 +83,14 @@ def actors(db: str, outlet: str | None, top: int, as_json: bool) -> None:
         return
     table = Table(title=f"actors in {db}" + (f" ({outlet})" if outlet else ""), header_style="bold")
     for name, justify in (("actor", "left"), ("type", "left"), ("mentions", "right"), ("docs", "right"),
-                          ("as govt.", "right"), ("outlets", "left"), ("variants seen", "left")):
+                          ("as govt.", "right"), ("tone (n)", "right"), ("outlets", "left"), ("variants seen", "left")):
         table.add_column(name, justify=justify, overflow="fold")
     for r in rows:
         variants = r["variants"][:8]
         more = f" (+{len(r['variants']) - 8})" if len(r["variants"]) > 8 else ""
         table.add_row(
             r["actor"], r["type"] or "", str(r["mentions"]), str(r["documents"]), str(r["as_metonym"] or ""),
+            f"{r['tone']:+.2f} ({r['tone_documents']})" if r["tone"] is not None else "",
             ", ".join(r["outlets"][:5]) + (" …" if len(r["outlets"]) > 5 else ""), ", ".join(variants) + more,
         )
     out.print(table)

@@ -52,8 +52,22 @@ def _actors(actors, n: int = 4) -> str:
         roles = ""
         if a.roles:
             roles = " " + "/".join(f"{r[0]}{100 * v:.0f}" for r, v in a.roles.items() if v)
-        parts.append(f"{a.actor} ({a.documents}){roles}")
+        tone = f" tone {a.tone:+.2f}" if a.tone is not None else ""
+        parts.append(f"{a.actor} ({a.documents}){roles}{tone}")
     return ", ".join(parts) or "—"
+
+
+def _tone(view) -> str:
+    """One outlet's framing of one actor: tone (n documents) and dominant role."""
+    if view is None:
+        return "—"
+    if view.tone_documents is None:
+        tone = f"tone {NOT_COMPUTED}"
+    elif view.tone is None:
+        tone = "no scored sentence"
+    else:
+        tone = f"tone {view.tone:+.2f} (n={view.tone_documents})"
+    return f"{tone}, {view.role.lower()}" if view.role else tone
 
 
 def _profile_rows(profiles) -> list[tuple[str, list[str]]]:
@@ -66,7 +80,7 @@ def _profile_rows(profiles) -> list[tuple[str, list[str]]]:
         ("genre", [_shares(p.genres, 3) for p in profiles]),
         ("frames (of articles)", [_shares(p.frames) for p in profiles]),
         ("narratives (of articles)", [_shares(p.narratives, 3) for p in profiles]),
-        ("actors (docs) P/A/I %", [_actors(p.actors) for p in profiles]),
+        ("actors (docs) P/A/I % tone", [_actors(p.actors) for p in profiles]),
         ("quoted", [_shares(p.speakers, 4, pct=False) for p in profiles]),
     ]
 
@@ -77,9 +91,10 @@ def _profile_rows(profiles) -> list[tuple[str, list[str]]]:
 @click.argument("names", nargs=-1, metavar="[OUTLET]...")
 @click.option("--json", "as_json", is_flag=True, help="Print the profiles (or the comparison) as JSON.")
 def outlets(db: str, compare: bool, names: tuple[str, ...], as_json: bool) -> None:
-    """Outlet profiles: articles, technique density and mix, genre, frames, narratives, actors, quoted speakers.
+    """Outlet profiles: articles, technique density and mix, genre, frames, narratives, actors (roles, tone), quoted speakers.
 
-    With --compare A B ... the named outlets are shown side by side with the
+    With --compare A B ... the named outlets are shown side by side, with how
+    each frames the actors they share (tone and dominant role) and the
     differences that stand out. Parts whose stage did not run say "not computed".
 
     \b
@@ -116,6 +131,18 @@ def outlets(db: str, compare: bool, names: tuple[str, ...], as_json: bool) -> No
         for name, cells in _profile_rows(profiles):
             table.add_row(name, *(escape(c) for c in cells))
         out.print(table)
+        if result.framing:
+            framing = Table(title="how each outlet frames the actors they share (tone: mean VADER compound, -1..1; dominant role)",
+                            header_style="bold")
+            framing.add_column("actor", overflow="fold")
+            for p in profiles:
+                framing.add_column(escape(p.outlet), overflow="fold")
+            for c in result.framing[:20]:
+                by = {v.outlet: v for v in c.outlets}
+                framing.add_row(escape(c.actor), *(escape(_tone(by.get(p.outlet))) for p in profiles))
+            out.print(framing)
+        elif result.framing is None:
+            out.print(f"[dim]actor framing: {NOT_COMPUTED} (no entities stage)[/]")
         if result.differences:
             diff = Table(title="differences that stand out", header_style="bold")
             diff.add_column("kind")

@@ -35,6 +35,7 @@ def test_profiles_equal_direct_sql_counts(store):
         assert p.technique_density == round(1000 * p.technique_spans / p.words, 2)
         # Layers whose stage did not run are "not computed", not empty.
         assert p.frames is None and p.genres is None and p.narratives is None and p.actors is None and p.speakers is None
+    assert compare_outlets(store, ["nyt", "breitbart"]).framing is None  # no entities: no actor framing
     assert list(profiles) == [p.outlet for p in sorted(profiles.values(), key=lambda p: (-p.articles, p.outlet))]
 
 
@@ -79,6 +80,43 @@ def test_added_layers_and_actors_cast_differently_stand_out(polnear_store, tmp_p
     cast = [d for d in c.differences if d.kind == "actor_role"]
     assert cast and cast[0].subject == "Donald Trump"
     assert "protagonist by nyt" in cast[0].text and "antagonist by breitbart" in cast[0].text
+    # The actor framing puts both outlets' casting side by side; tone was not computed, which is not "neutral".
+    (framed,) = [x for x in c.framing if x.actor == "Donald Trump"]
+    assert [(v.outlet, v.role, v.tone, v.tone_documents) for v in framed.outlets] == [
+        ("nyt", "Protagonist", None, None), ("breitbart", "Antagonist", None, None)]
+    assert trump["nyt"].tone is None and trump["nyt"].tone_documents is None
+    assert not [d for d in c.differences if d.kind == "actor_tone"]
+
+
+def test_tone_labels_make_a_tone_difference(polnear_store, tmp_path):
+    """Tone labels (as the tone stage writes them) far apart between two outlets are a ranked difference."""
+    db = tmp_path / "tone.duckdb"
+    shutil.copy(polnear_store, db)
+    with Store(db) as s:
+        ids = s.query("SELECT outlet, id FROM documents WHERE outlet IN ('usa-today', 'breitbart') AND text LIKE '%Clinton%' "
+                      "AND id NOT IN (SELECT doc_id FROM duplicates) ORDER BY outlet, id")
+        picked: dict[str, list[str]] = {}
+        for outlet, doc_id in ids:
+            picked.setdefault(outlet, [])
+            if len(picked[outlet]) < 2:
+                picked[outlet].append(doc_id)
+        docs = []
+        for outlet, scores in (("usa-today", (0.30, 0.10)), ("breitbart", (-0.50, -0.30))):
+            for doc_id, score in zip(picked[outlet], scores):
+                doc = s.get(doc_id)
+                start = doc.text.index("Clinton")
+                doc.add_span(start, start + 7, "entity", "PERSON", actor="Hillary Clinton")
+                doc.labels.append(Label("tone", "Hillary Clinton", score, None, [(0, 10)], {"mentions": 1, "positive": 0, "negative": 0, "type": "PERSON"}))
+                docs.append(doc)
+        run = s.start_run({}, {})
+        s.save(docs, run, {"entities": "test", "tone": "test"})
+        c = compare_outlets(s, ["usa-today", "breitbart"])
+    (framed,) = [x for x in c.framing if x.actor == "Hillary Clinton"]
+    assert [(v.outlet, v.tone, v.tone_documents) for v in framed.outlets] == [("usa-today", 0.2, 2), ("breitbart", -0.4, 2)]
+    assert framed.tone_gap == pytest.approx(0.6)
+    (diff,) = [d for d in c.differences if d.kind == "actor_tone"]
+    assert diff.subject == "Hillary Clinton" and "usa-today" in diff.text and "+0.20" in diff.text and "-0.40" in diff.text
+    assert diff.magnitude == pytest.approx(7.0)
 
 
 def test_outlets_command(polnear_store):

@@ -16,8 +16,8 @@ from narrascope.pipeline import Pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO.parent / "shared" / "data" / "seeds"
-# The seed pages carry no outlet of their own (one does); distinct names make them a corpus of five outlets.
-SEED_OUTLETS = {"000": "euromaidan-press", "001": "oriental-review", "002": "belta-copy", "003": "express", "004": "eurasia-future"}
+# The seed pages mostly carry no outlet; grouping them makes a small corpus of three outlets, two with two articles.
+SEED_OUTLETS = {"000": "outlet-a", "003": "outlet-a", "001": "outlet-b", "004": "outlet-b", "002": "outlet-c"}
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +29,32 @@ def seeds() -> dict[str, Document]:
         docs[path.name[:3]] = Document(source=str(path), raw=path.read_text(encoding="utf-8"), raw_format="text",
                                        outlet=SEED_OUTLETS.get(path.name[:3]))
     Pipeline.from_names(["extract", "segment", "language", "sentences", "entities", "quotes", "tone"])(list(docs.values()))
-    for doc in docs.values():
+    for key, doc in docs.items():
         assert not doc.meta.get("problem"), doc.meta.get("problem")
+        doc.outlet = SEED_OUTLETS[key]
+        doc.assign_id()
     return docs
+
+
+@pytest.fixture(scope="module")
+def seed_store(seeds, tmp_path_factory) -> Path:
+    from narrascope.store import Store
+
+    db = tmp_path_factory.mktemp("tone") / "seeds.duckdb"
+    with Store(db) as s:
+        run = s.start_run({}, {})
+        s.save(list(seeds.values()), run, {"entities": "test", "quotes": "test", "tone": "test"})
+        s.finish_run(run, {})
+    return db
+
+
+def _expected_tones(seeds) -> dict[tuple[str, str], list[float]]:
+    """(outlet, actor) -> the per-document tone scores, straight from the analysed documents."""
+    out: dict[tuple[str, str], list[float]] = {}
+    for doc in seeds.values():
+        for lab in doc.labels_of("tone"):
+            out.setdefault((doc.outlet, lab.label), []).append(lab.score)
+    return out
 
 
 def _mention(doc: Document, needle: str, surface: str):
@@ -110,3 +133,98 @@ def test_other_languages_get_a_warning_and_no_tone():
     Pipeline.from_names(["sentences", "entities", "tone"])([doc])
     assert doc.spans_of("entity") and not doc.labels_of("tone")
     assert any(w.startswith("tone: not analysed") for w in doc.meta["warnings"])
+
+
+def test_outlet_profiles_carry_tone(seeds, seed_store):
+    from narrascope.corpus.outlets import outlet_profiles
+    from narrascope.store import Store
+
+    expected = _expected_tones(seeds)
+    with Store(seed_store, read_only=True) as s:
+        profiles = {p.outlet: p for p in outlet_profiles(s, top=1000)}
+    assert set(profiles) == {"outlet-a", "outlet-b", "outlet-c"}
+    checked = 0
+    for outlet, p in profiles.items():
+        for a in p.actors:
+            scores = expected.get((outlet, a.actor), [])
+            assert a.tone_documents == len(scores)
+            if scores:
+                assert a.tone == pytest.approx(sum(scores) / len(scores), abs=1e-4)
+                checked += 1
+            else:
+                assert a.tone is None
+            assert a.roles is None and a.dominant_role is None  # roles were not computed
+    assert checked >= 20
+    lukashenko = next(a for a in profiles["outlet-a"].actors if a.actor == "Alexander Lukashenko")
+    assert lukashenko.tone_documents == 2 and lukashenko.documents == 2
+
+
+def test_compare_outlets_frames_shared_actors(seeds, seed_store):
+    from narrascope.corpus.outlets import MIN_TONE_DOCUMENTS, MIN_TONE_GAP, compare_outlets
+    from narrascope.store import Store
+
+    with Store(seed_store, read_only=True) as s:
+        c = compare_outlets(s, ["outlet-a", "outlet-b"])
+    shared = {x.actor: x for x in c.framing}
+    assert {"Russia", "Belarus", "Alexander Lukashenko"} <= set(shared)
+    expected = _expected_tones(seeds)
+    for x in c.framing:
+        assert [v.outlet for v in x.outlets] == ["outlet-a", "outlet-b"]  # covered by both, in the order asked
+        for v in x.outlets:
+            scores = expected.get((v.outlet, x.actor), [])
+            assert v.tone_documents == len(scores) and (v.tone is None) == (not scores)
+    # Most covered actors first.
+    reach = [sum(v.documents for v in x.outlets) for x in c.framing]
+    assert reach == sorted(reach, reverse=True)
+    # A tone difference is reported exactly when both outlets have enough scored articles and the gap is large.
+    tone_diffs = {d.subject: d for d in c.differences if d.kind == "actor_tone"}
+    for x in c.framing:
+        enough = [v for v in x.outlets if v.tone is not None and v.tone_documents >= MIN_TONE_DOCUMENTS]
+        wide = len(enough) == 2 and abs(enough[0].tone - enough[1].tone) >= MIN_TONE_GAP
+        assert (x.actor in tone_diffs) == wide, x
+    for d in tone_diffs.values():
+        assert "outlet-a" in d.text and "outlet-b" in d.text and d.magnitude == pytest.approx(1 + 10 * shared[d.subject].tone_gap, abs=1e-3)
+    data = c.to_dict()
+    assert data["framing"][0]["actor"] == c.framing[0].actor and "tone_gap" in data["framing"][0]
+
+
+def test_outlets_and_actors_commands_show_tone(seeds, seed_store):
+    from narrascope.cli_actors import actor_table, actors as actors_command
+    from narrascope.cli_corpus import outlets as outlets_command
+    from narrascope.store import Store
+
+    runner = CliRunner()
+    result = runner.invoke(outlets_command, ["--db", str(seed_store), "--compare", "outlet-a", "outlet-b"])
+    assert result.exit_code == 0, result.output
+    assert "how each outlet frames the actors they share" in result.output
+    assert "Alexander Lukashenko" in result.output and "(n=2)" in result.output
+    plain = runner.invoke(outlets_command, ["--db", str(seed_store)])
+    assert plain.exit_code == 0 and " tone " in plain.output
+    data = json.loads(runner.invoke(outlets_command, ["--db", str(seed_store), "--json"]).output)
+    assert any(a["tone"] is not None for p in data for a in p["actors"])
+
+    with Store(seed_store, read_only=True) as s:
+        rows = {r["actor"]: r for r in actor_table(s, top=500)}
+        only_b = {r["actor"]: r for r in actor_table(s, "outlet-b", top=500)}
+    every = [lab.score for d in seeds.values() for lab in d.labels_of("tone") if lab.label == "Russia"]
+    assert rows["Russia"]["tone_documents"] == len(every) == 5
+    assert rows["Russia"]["tone"] == pytest.approx(sum(every) / len(every), abs=1e-4)
+    in_b = [lab.score for d in seeds.values() if d.outlet == "outlet-b" for lab in d.labels_of("tone") if lab.label == "Russia"]
+    assert only_b["Russia"]["tone_documents"] == 2 and only_b["Russia"]["tone"] == pytest.approx(sum(in_b) / 2, abs=1e-4)
+    listed = runner.invoke(actors_command, ["--db", str(seed_store), "--top", "5"], env={"COLUMNS": "220"})
+    assert listed.exit_code == 0 and "tone (n)" in listed.output and f"{rows['Russia']['tone']:+.2f} (5)" in listed.output
+
+
+def test_report_outlet_section_has_a_tone_heat_table(seed_store):
+    from narrascope.report.corpus_sections import outlets_section
+    from narrascope.store import Store
+
+    with Store(seed_store, read_only=True) as s:
+        section = outlets_section(s)
+    html = str(section.html)
+    assert "How each outlet speaks of each actor" in html
+    table = html[html.index('<table class="heat tone">'):]
+    table = table[:table.index("</table>")]
+    assert table.count("<tr>") == 4  # header + three outlets
+    assert "rgba(196,78,82," in table and "Russia" in table  # some actor is spoken of negatively
+    assert "http" not in table and "<script" not in html

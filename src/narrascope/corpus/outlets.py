@@ -18,7 +18,7 @@ TOP = 10
 # Which stage writes each layer: a document whose versions name the stage was looked at by it.
 LAYER_STAGES = {
     "technique": "techniques", "entity": "entities", "role": "roles", "quote": "quotes",
-    "genre": "genre", "frame": "frames", "narrative": "narratives", "user_narrative": "taxonomy",
+    "genre": "genre", "frame": "frames", "narrative": "narratives", "user_narrative": "taxonomy", "tone": "tone",
 }
 
 _OUTLET = f"coalesce(d.outlet, '{UNKNOWN}')"
@@ -38,12 +38,45 @@ class Share:
 
 @dataclass
 class ActorFraming:
-    """How one outlet casts one actor: mentions, documents, and role shares among its role-labelled mentions."""
+    """How one outlet casts one actor: mentions, documents, role shares among its role-labelled mentions, tone."""
 
     actor: str
     mentions: int
     documents: int
     roles: dict[str, float] | None = None  # role -> share; None when roles were not computed
+    tone: float | None = None  # mean of the actor's per-document tone labels; None when none was scored
+    tone_documents: int | None = None  # how many documents that mean is over; None when tone was not computed
+
+    @property
+    def dominant_role(self) -> str | None:
+        if not self.roles:
+            return None
+        return max(ROLES, key=lambda r: (self.roles.get(r, 0.0), r == "Protagonist"))
+
+
+@dataclass
+class OutletView:
+    """One outlet's side of an actor comparison."""
+
+    outlet: str
+    mentions: int
+    documents: int
+    tone: float | None
+    tone_documents: int | None
+    role: str | None  # dominant role among role-labelled mentions
+
+
+@dataclass
+class ActorComparison:
+    """An actor covered by two or more of the compared outlets, each outlet's tone and dominant role side by side."""
+
+    actor: str
+    outlets: list[OutletView]
+
+    @property
+    def tone_gap(self) -> float:
+        tones = [v.tone for v in self.outlets if v.tone is not None]
+        return round(max(tones) - min(tones), 4) if len(tones) >= 2 else 0.0
 
 
 @dataclass
@@ -70,7 +103,7 @@ class OutletProfile:
 class Difference:
     """One way the compared outlets differ, as a sentence, with a size used to rank differences."""
 
-    kind: str  # technique_density | technique | frame | genre | narrative | actor_role | speaker
+    kind: str  # technique_density | technique | frame | genre | narrative | actor_role | actor_tone | speaker
     subject: str
     text: str
     magnitude: float
@@ -81,9 +114,13 @@ class Comparison:
     outlets: list[str]
     profiles: list[OutletProfile]
     differences: list[Difference] = field(default_factory=list)
+    framing: list[ActorComparison] | None = None  # None when entities were not computed
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        for entry, c in zip(d["framing"] or [], self.framing or []):
+            entry["tone_gap"] = c.tone_gap
+        return d
 
 
 def layer_computed(store, layer: str) -> bool:
@@ -125,6 +162,8 @@ def outlet_profiles(store, outlets: list[str] | None = None, top: int = TOP) -> 
         _add_label_shares(store, profiles, "narrative", "narratives", top)
     if layer_computed(store, "entity"):
         _add_actors(store, profiles, top, with_roles=layer_computed(store, "role"))
+        if layer_computed(store, "tone"):
+            _add_tone(store, profiles)
     if layer_computed(store, "quote"):
         _add_speakers(store, profiles, top)
     return list(profiles.values())
@@ -189,6 +228,19 @@ def _add_actors(store, profiles: dict[str, OutletProfile], top: int, with_roles:
         p.actors.append(ActorFraming(actor, mentions, docs, shares))
 
 
+def _add_tone(store, profiles: dict[str, OutletProfile]) -> None:
+    """Mean tone per outlet and actor over the actor's per-document ``tone`` labels (each document weighs the same)."""
+    rows = store.query(
+        f"SELECT {_OUTLET} AS o, l.label, avg(l.score), count(*) FROM labels l JOIN documents d ON d.id = l.doc_id "
+        f"WHERE l.layer = 'tone' AND l.score IS NOT NULL AND {_ORIGINALS} GROUP BY o, l.label"
+    )
+    tones = {(o, actor): (mean, n) for o, actor, mean, n in rows}
+    for p in profiles.values():
+        for a in p.actors or []:
+            mean, n = tones.get((p.outlet, a.actor), (None, 0))
+            a.tone, a.tone_documents = (round(mean, 4) if mean is not None else None), n
+
+
 def _add_speakers(store, profiles: dict[str, OutletProfile], top: int) -> None:
     rows = store.query(
         f"SELECT {_OUTLET} AS o, s.attrs->>'speaker' AS who, count(*) AS n, "
@@ -209,6 +261,8 @@ MIN_SPANS = 5  # a technique share is compared only when one outlet has at least
 MIN_RATIO = 2.0
 MIN_SHARE_GAP = 0.15  # articles carrying a frame/genre/narrative: 15 points apart
 MIN_ROLE_MENTIONS = 3
+MIN_TONE_DOCUMENTS = 2  # an outlet's tone toward an actor is compared only over at least this many of its documents
+MIN_TONE_GAP = 0.25  # mean compound scores this far apart (VADER's scale is -1..1; news mostly sits within ±0.3)
 
 
 def compare_outlets(store, outlets: list[str]) -> Comparison:
@@ -220,12 +274,47 @@ def compare_outlets(store, outlets: list[str]) -> Comparison:
     for attr, kind in (("genres", "genre"), ("frames", "frame"), ("narratives", "narrative")):
         diffs += _share_differences(profiles, attr, kind)
     diffs += _role_differences(profiles)
+    framing = actor_comparisons(profiles)
+    diffs += _tone_differences(framing or [])
     diffs.sort(key=lambda d: (-d.magnitude, d.kind, d.subject))
     for p in profiles:  # the full lists were needed for the differences; show the top ones
         for attr in ("techniques", "genres", "frames", "narratives", "actors", "speakers"):
             if getattr(p, attr) is not None:
                 setattr(p, attr, getattr(p, attr)[:TOP])
-    return Comparison(list(outlets), profiles, diffs)
+    return Comparison(list(outlets), profiles, diffs, framing)
+
+
+def actor_comparisons(profiles: list[OutletProfile]) -> list[ActorComparison] | None:
+    """Actors covered by two or more of the outlets: tone and dominant role side by side, most covered first.
+
+    ``None`` when entities were not computed. Order: outlets covering, then documents, then the tone gap.
+    """
+    if any(p.actors is None for p in profiles):
+        return None
+    seen: dict[str, list[OutletView]] = {}
+    for p in profiles:
+        for a in p.actors:
+            seen.setdefault(a.actor, []).append(OutletView(p.outlet, a.mentions, a.documents, a.tone, a.tone_documents, a.dominant_role))
+    out = [ActorComparison(actor, views) for actor, views in seen.items() if len(views) >= 2]
+    out.sort(key=lambda c: (-len(c.outlets), -sum(v.documents for v in c.outlets), -c.tone_gap, c.actor))
+    return out
+
+
+def _tone_differences(framing: list[ActorComparison]) -> list[Difference]:
+    """Actors spoken of in clearly different tones (each outlet's mean over enough documents)."""
+    out = []
+    for c in framing:
+        views = [v for v in c.outlets if v.tone is not None and (v.tone_documents or 0) >= MIN_TONE_DOCUMENTS]
+        if len(views) < 2:
+            continue
+        lo, hi = min(views, key=lambda v: (v.tone, v.outlet)), max(views, key=lambda v: (v.tone, v.outlet))
+        gap = hi.tone - lo.tone
+        if gap >= MIN_TONE_GAP:
+            out.append(Difference(
+                "actor_tone", c.actor,
+                f"{hi.outlet} writes of {c.actor} in a tone of {hi.tone:+.2f} (n={hi.tone_documents} articles), "
+                f"{lo.outlet} {lo.tone:+.2f} (n={lo.tone_documents})", 1.0 + 10 * gap))
+    return out
 
 
 def _density_differences(profiles: list[OutletProfile]) -> list[Difference]:

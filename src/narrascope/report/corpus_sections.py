@@ -6,7 +6,7 @@ is nothing to show (no documents, no vectors, no story or echo across outlets).
 
 from __future__ import annotations
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .build import Section, _env
 from .charts import bar_chart, share_table
@@ -15,6 +15,7 @@ from .charts_graph import propagation_graph, story_timeline
 MAX_STORIES = 25
 TOLD_STORIES = 6
 MAX_ECHOES = 30
+TONE_ACTORS = 15  # columns of the outlet x actor tone table
 
 
 def outlets_section(store) -> Section | None:
@@ -31,8 +32,42 @@ def outlets_section(store) -> Section | None:
         profiles=profiles, differences=differences,
         density_chart=bar_chart(sorted(density, key=lambda r: -r[1]), unit="") if density else None,
         mix_table=share_table(mix) if mix else None,
+        tone_table=tone_table(profiles),
     )
     return Section("outlets", f"Outlets ({len(profiles)})", Markup(html))
+
+
+def tone_table(profiles, max_actors: int = TONE_ACTORS) -> Markup | None:
+    """Outlet x actor heat table of mean tone: red cells negative, blue positive, stronger colour further from 0.
+
+    Columns are the actors scored in the most outlets (then documents); ``None`` when no tone was computed.
+    """
+    scored = [(p.outlet, a) for p in profiles for a in (p.actors or []) if a.tone is not None]
+    if not scored:
+        return None
+    reach: dict[str, list[int]] = {}
+    for _, a in scored:
+        r = reach.setdefault(a.actor, [0, 0])
+        r[0] += 1
+        r[1] += a.tone_documents or 0
+    actors = sorted(reach, key=lambda x: (-reach[x][0], -reach[x][1], x))[:max_actors]
+    cells = {(o, a.actor): a for o, a in scored}
+    outlets = [p.outlet for p in profiles if any((p.outlet, x) in cells for x in actors)]
+    parts = ['<table class="heat tone"><tr><th>outlet</th>', *(f"<th>{escape(x)}</th>" for x in actors), "</tr>"]
+    for outlet in outlets:
+        parts.append(f"<tr><td>{escape(outlet)}</td>")
+        for x in actors:
+            a = cells.get((outlet, x))
+            if a is None:
+                parts.append('<td class="num muted">·</td>')
+                continue
+            rgb = "196,78,82" if a.tone < 0 else "59,110,165"
+            alpha = 0.08 + 0.8 * min(1.0, abs(a.tone) / 0.5)  # news tone rarely leaves ±0.5; saturate there
+            title = f"{outlet} on {x}: mean tone {a.tone:+.2f} over {a.tone_documents} documents, {a.mentions} mentions"
+            parts.append(f'<td class="num" style="background: rgba({rgb},{alpha:.2f})" title="{escape(title)}">{a.tone:+.2f}</td>')
+        parts.append("</tr>")
+    parts.append("</table>")
+    return Markup("".join(parts))
 
 
 def stories_section(store) -> Section | None:
