@@ -5,14 +5,15 @@ the contexts that mention it with VADER (``vaderSentiment``, its lexicon read fr
 the installed package, once per process) and stores one ``Label(layer="tone")`` per
 actor: the mean compound score in [-1, 1] over those contexts. English only.
 
-What VADER reads, per mention (each choice measured on SemEval-2025 T10 roles,
-see docs/models/tone.md):
+What VADER reads, per mention (each option measured on SemEval-2025 T10 roles as
+a proxy, see docs/models/tone.md; defaults are the best on the validation half):
 - the clause around the mention rather than the whole sentence (a sentence often
-  praises one actor and blames another);
-- not the actor's own quoted words: a speaker's words are not the outlet's framing of them;
-- not the names of actors ("Justice Department", "Islamic State" carry no framing);
-- VADER's lexicon plus a few domain terms (``data/tone_lexicon.tsv``: "regime",
-  "junta", "puppet" negative; "ally", "brotherly" positive).
+  praises one actor and blames another) — on by default;
+- not the names of actors ("Justice Department", "Islamic State" carry no framing) — on;
+- optionally not the actor's own quoted words (a speaker's words are arguably not
+  the outlet's framing of them) — off: it did not help on validation;
+- optionally VADER's lexicon plus a few domain terms (``data/tone_lexicon.tsv``:
+  "regime", "junta", "puppet" negative; "ally", "brotherly" positive) — off, likewise.
 """
 
 from __future__ import annotations
