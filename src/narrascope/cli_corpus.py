@@ -64,7 +64,7 @@ def _tone(view) -> str:
     if view.tone_documents is None:
         tone = f"tone {NOT_COMPUTED}"
     elif view.tone is None:
-        tone = "no scored sentence"
+        tone = "tone not scored"  # no sentence about it, or a type the stage skips (LOC)
     else:
         tone = f"tone {view.tone:+.2f} (n={view.tone_documents})"
     return f"{tone}, {view.role.lower()}" if view.role else tone
