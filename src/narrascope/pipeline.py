@@ -47,6 +47,7 @@ _BUILTIN_MODULES = {
     "vectors": "narrascope.nlp.vectors",
     "entities": "narrascope.nlp.entities",
     "quotes": "narrascope.nlp.quotes",
+    "tone": "narrascope.nlp.tone",
     "genre": "narrascope.detect.genre_frames",
     "frames": "narrascope.detect.genre_frames",
     "roles": "narrascope.detect.roles",
