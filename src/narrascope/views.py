@@ -105,10 +105,11 @@ def render_findings(doc: Document, console: Console) -> None:
 
 
 def render_actors(doc: Document, console: Console) -> None:
-    """One row per canonical actor: type, mentions, spellings seen, role."""
+    """One row per canonical actor: type, mentions, spellings seen, role, tone."""
     entities = doc.spans_of("entity")
     if not entities:
         return
+    tones = {label.label: label for label in doc.labels_of("tone")}
     actors: dict[str, dict] = {}
     for span in entities:
         name = span.attrs.get("actor") or span.text_of(doc)
@@ -119,12 +120,14 @@ def render_actors(doc: Document, console: Console) -> None:
             entry["roles"][span.attrs["role"]] += 1
         entry["metonym"] = entry["metonym"] or span.attrs.get("metonym_of")
     table = Table(title="actors", title_justify="left", show_edge=False)
-    for col in ("actor", "type", "mentions", "written as", "role"):
-        table.add_column(col, justify="right" if col == "mentions" else "left")
+    for col in ("actor", "type", "mentions", "written as", "role", "tone"):
+        table.add_column(col, justify="right" if col in ("mentions", "tone") else "left")
     for name, e in sorted(actors.items(), key=lambda kv: (-kv[1]["n"], kv[0])):
         roles = ", ".join(f"{r} ×{n}" for r, n in e["roles"].most_common())
+        tone = tones.get(name)
         table.add_row(escape(name), escape(e["type"] or ""), str(e["n"]),
-                      escape(" · ".join(v for v, _ in e["variants"].most_common(4))), escape(roles))
+                      escape(" · ".join(v for v, _ in e["variants"].most_common(4))), escape(roles),
+                      "" if tone is None or tone.score is None else f"{tone.score:+.2f}")
     console.print(table)
 
 

@@ -88,7 +88,14 @@ def test_report_show_and_export(examples_db, cli, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "Minsk balks at Moscow" in r.stdout and "Northern Ledger" in r.stdout
     r = cli("show", doc_id, "--db", str(db), "--json")
-    assert json.loads(r.stdout)["id"] == doc_id
+    record = json.loads(r.stdout)
+    assert record["id"] == doc_id
+    # The default analysis scores the tone toward each actor; show prints it in the actors table.
+    tones = [label for label in record["labels"] if label["layer"] == "tone"]
+    actors = {span["attrs"].get("actor") for span in record["spans"] if span["layer"] == "entity"}
+    assert tones and {t["label"] for t in tones} <= actors and all(-1 <= t["score"] <= 1 for t in tones)
+    r = cli("show", doc_id[:6], "--db", str(db))
+    assert "tone" in r.stdout and f"{tones[0]['score']:+.2f}" in r.stdout
     r = cli("show", "zzzz", "--db", str(db))
     assert r.returncode != 0 and "no document" in r.stderr
 
