@@ -44,6 +44,32 @@ def analyze_text(text_or_html: str, url: str | None = None, *, outlet: str | Non
     return doc
 
 
+def analyze_url(url: str, *, allow_private: bool = False, outlet: str | None = None, config: str | None = None) -> Document:
+    """Fetch one article page and analyse it with the full pipeline; nothing is stored.
+
+    Private, loopback and link-local addresses are refused unless ``allow_private``.
+    Raises ``FetchError`` when the page cannot be fetched, ``InputError`` when it holds no article.
+    """
+    from .readers import iter_inputs
+    from .readers.options import ReadOptions
+    from .readers.urls import is_url
+
+    if not is_url(url):
+        raise InputError(url, "not an http(s) URL")
+    items = list(iter_inputs([url], ReadOptions(allow_private=allow_private)))
+    if len(items) != 1:
+        raise InputError(url, f"a feed with {len(items)} entries, not one article: give the URL of one article")
+    item = items[0]
+    if isinstance(item, InputError):
+        raise item
+    item.outlet = outlet or item.outlet
+    prepare, analyze = _pipelines(config)
+    doc = analyze(prepare([item]))[0]
+    if doc.meta.get("problem"):
+        raise InputError(url, doc.meta["problem"])
+    return doc
+
+
 class Corpus:
     """A corpus in one DuckDB file.
 

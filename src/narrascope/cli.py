@@ -352,6 +352,7 @@ def _add_model_commands() -> None:
     from . import cli_corpus, cli_genre_frames, cli_narratives, cli_quotes, cli_roles
     from .cli_actors import actors
     from .cli_semeval import evaluate, semeval
+    from .cli_serve import serve
 
     for command in (cli_genre_frames.semeval_2023_st1, cli_genre_frames.semeval_2023_st2,
                     cli_roles.semeval_2025_st1, cli_narratives.semeval_2025_st2):
@@ -360,7 +361,7 @@ def _add_model_commands() -> None:
                     cli_roles.evaluate_2025_st1, cli_narratives.evaluate_2025_st2, cli_quotes.evaluate_quotes_command):
         evaluate.add_command(command)
     for command in (semeval, evaluate, cli_quotes.quotes_command, actors,
-                    cli_corpus.outlets, cli_corpus.stories, cli_corpus.echoes):
+                    cli_corpus.outlets, cli_corpus.stories, cli_corpus.echoes, serve):
         cli.add_command(command)
 
 

@@ -104,30 +104,40 @@ def render_findings(doc: Document, console: Console) -> None:
             console.print(f"   [dim]{escape(definition)}[/]")
 
 
-def render_actors(doc: Document, console: Console) -> None:
-    """One row per canonical actor: type, mentions, spellings seen, role, tone."""
-    entities = doc.spans_of("entity")
-    if not entities:
-        return
+def document_actors(doc: Document) -> list[dict]:
+    """One row per canonical actor of a document: type, mentions, spellings seen, roles, tone; most mentioned first."""
     tones = {label.label: label for label in doc.labels_of("tone")}
     actors: dict[str, dict] = {}
-    for span in entities:
+    for span in doc.spans_of("entity"):
         name = span.attrs.get("actor") or span.text_of(doc)
-        entry = actors.setdefault(name, {"type": span.label, "n": 0, "variants": Counter(), "roles": Counter(), "metonym": None})
-        entry["n"] += 1
+        entry = actors.setdefault(name, {"actor": name, "type": span.label, "mentions": 0, "variants": Counter(),
+                                         "roles": Counter(), "metonym_of": None})
+        entry["mentions"] += 1
         entry["variants"][span.text_of(doc)] += 1
         if span.attrs.get("role"):
             entry["roles"][span.attrs["role"]] += 1
-        entry["metonym"] = entry["metonym"] or span.attrs.get("metonym_of")
+        entry["metonym_of"] = entry["metonym_of"] or span.attrs.get("metonym_of")
+    rows = []
+    for name, e in sorted(actors.items(), key=lambda kv: (-kv[1]["mentions"], kv[0])):
+        tone = tones.get(name)
+        rows.append({**e, "variants": [v for v, _ in e["variants"].most_common()], "roles": dict(e["roles"].most_common()),
+                     "tone": None if tone is None else tone.score})
+    return rows
+
+
+def render_actors(doc: Document, console: Console) -> None:
+    """One row per canonical actor: type, mentions, spellings seen, role, tone."""
+    rows = document_actors(doc)
+    if not rows:
+        return
     table = Table(title="actors", title_justify="left", show_edge=False)
     for col in ("actor", "type", "mentions", "written as", "role", "tone"):
         table.add_column(col, justify="right" if col in ("mentions", "tone") else "left")
-    for name, e in sorted(actors.items(), key=lambda kv: (-kv[1]["n"], kv[0])):
-        roles = ", ".join(f"{r} ×{n}" for r, n in e["roles"].most_common())
-        tone = tones.get(name)
-        table.add_row(escape(name), escape(e["type"] or ""), str(e["n"]),
-                      escape(" · ".join(v for v, _ in e["variants"].most_common(4))), escape(roles),
-                      "" if tone is None or tone.score is None else f"{tone.score:+.2f}")
+    for e in rows:
+        roles = ", ".join(f"{r} ×{n}" for r, n in e["roles"].items())
+        table.add_row(escape(e["actor"]), escape(e["type"] or ""), str(e["mentions"]),
+                      escape(" · ".join(e["variants"][:4])), escape(roles),
+                      "" if e["tone"] is None else f"{e['tone']:+.2f}")
     console.print(table)
 
 

@@ -81,3 +81,38 @@ def share_table(rows: list[tuple[str, str, float]], *, columns: tuple[str, ...] 
         parts.append(f'<td class="num">{sum(cells.values()):g}</td></tr>')
     parts.append("</table>")
     return Markup("".join(parts))
+
+
+def timeline_chart(buckets: list[str], series: list[tuple[str, list[float]]], *, width: int = 640, height: int = 200) -> Markup:
+    """One line per series over time-ordered buckets (days or months), with a legend; no JavaScript."""
+    if not buckets or not series:
+        return Markup('<p class="empty">no dated documents</p>')
+    vmax = max((v for _, values in series for v in values), default=0) or 1
+    legend_h = 16 * ((len(series) + 2) // 3)
+    plot_h = height - 44
+    left, right = 34, width - 10
+    step = (right - left) / max(1, len(buckets) - 1)
+    total_h = height + legend_h
+    parts = [f'<svg class="chart" role="img" width="{width}" height="{total_h}" viewBox="0 0 {width} {total_h}" xmlns="http://www.w3.org/2000/svg">',
+             f'<line x1="{left}" y1="{10 + plot_h}" x2="{right}" y2="{10 + plot_h}" stroke="#bbb"/>',
+             f'<text x="2" y="14" font-size="10" fill="#444">{vmax:g}</text>']
+    every = max(1, len(buckets) // 8)
+    for i, b in enumerate(buckets):
+        if i % every == 0:
+            x = left + i * step
+            parts.append(f'<text x="{x:.1f}" y="{height - 18}" font-size="10" text-anchor="middle">{escape(b)}</text>')
+    for k, (name, values) in enumerate(series):
+        colour = PALETTE[k % len(PALETTE)]
+        points = [(left + i * step, 10 + plot_h - plot_h * v / vmax) for i, v in enumerate(values)]
+        if len(points) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for (x, y), b, v in zip(points, buckets, values):
+            if v:
+                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>{escape(name)} · {escape(b)}: {v:g}</title></circle>')
+        lx, ly = 10 + (k % 3) * (width // 3), height + 4 + 16 * (k // 3)
+        label = name if len(name) <= 34 else name[:33] + "…"
+        parts.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{lx + 14}" y="{ly + 9}" font-size="11">{escape(label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

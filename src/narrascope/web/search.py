@@ -1,0 +1,212 @@
+"""Full-text search over the corpus: a BM25 index kept in an in-memory DuckDB.
+
+DuckDB's ``fts`` extension cannot be loaded here (no build for this DuckDB on the
+package registry, and nothing is downloaded at run time), so the index is built with
+plain SQL: the store's own connection tokenises every document (lower-cased runs of
+letters and digits, title included), the postings move into an in-memory database,
+and a query is one BM25 SQL statement with the filters joined in. The index is
+rebuilt when the store's documents change.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+
+K1 = 1.2
+B = 0.75
+TOKEN_SQL = r"[\p{L}\p{N}]+"
+TOKEN_RE = re.compile(r"[^\W_]+")
+
+_POSTINGS_SQL = f"""
+SELECT d.seq, t.term, count(*)::INTEGER AS tf
+FROM documents d, unnest(regexp_extract_all(lower(coalesce(d.title, '') || ' ' || d.text), '{TOKEN_SQL}')) AS t(term)
+GROUP BY ALL
+"""
+_DOCS_SQL = f"""
+SELECT d.seq, d.id, coalesce(d.outlet, '(unknown)'), d.published, d.title, d.language,
+       length(regexp_extract_all(lower(coalesce(d.title, '') || ' ' || d.text), '{TOKEN_SQL}'))::INTEGER,
+       d.id IN (SELECT doc_id FROM duplicates)
+FROM documents d
+"""
+_BM25_SQL = """
+WITH q AS (SELECT DISTINCT unnest($terms::VARCHAR[]) AS term),
+     n AS (SELECT count(*)::DOUBLE AS n, avg(len)::DOUBLE AS avgdl FROM docs),
+     df AS (SELECT p.term, count(*)::DOUBLE AS df FROM postings p JOIN q USING (term) GROUP BY p.term),
+     hits AS (
+        SELECT p.seq, sum(ln(1 + (n.n - df.df + 0.5) / (df.df + 0.5))
+                          * p.tf * ($k1 + 1) / (p.tf + $k1 * (1 - $b + $b * d.len / n.avgdl))) AS score,
+               count(*) AS matched
+        FROM postings p JOIN df USING (term) JOIN docs d USING (seq), n
+        GROUP BY p.seq)
+SELECT d.id, d.outlet, d.published, d.title, d.language, h.score
+FROM hits h JOIN docs d USING (seq)
+WHERE {filters}
+ORDER BY h.matched DESC, h.score DESC, d.id
+LIMIT $limit OFFSET $offset
+"""
+_BROWSE_SQL = """
+SELECT d.id, d.outlet, d.published, d.title, d.language, NULL AS score FROM docs d
+WHERE {filters}
+ORDER BY d.published DESC NULLS LAST, d.outlet, d.id
+LIMIT $limit OFFSET $offset
+"""
+
+
+@dataclass
+class SearchFilters:
+    outlet: str | None = None
+    date_from: str | None = None  # ISO date prefix, inclusive
+    date_to: str | None = None  # ISO date prefix, inclusive
+    technique: str | None = None
+    narrative: str | None = None  # a narrative label or a user taxonomy's narrative id
+    include_duplicates: bool = False
+
+
+@dataclass
+class SearchHit:
+    id: str
+    outlet: str
+    published: str | None
+    title: str | None
+    language: str | None
+    score: float | None
+    snippet: str = ""
+    snippet_terms: list[str] = field(default_factory=list)
+
+
+def query_terms(text: str) -> list[str]:
+    """The index's tokens of a query: lower-cased runs of letters and digits."""
+    return list(dict.fromkeys(t.lower() for t in TOKEN_RE.findall(text)))
+
+
+class SearchIndex:
+    """BM25 over one store; call :meth:`refresh` with an open store before searching."""
+
+    def __init__(self) -> None:
+        self._con = duckdb.connect(":memory:")
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self.outlets: list[str] = []
+        self.techniques: list[str] = []
+        self.narratives: list[tuple[str, str]] = []  # (label, display name)
+
+    def refresh(self, store) -> bool:
+        """Rebuild when the store's documents changed since the last build; True when rebuilt."""
+        key = tuple(store.query("SELECT count(*), max(seq), (SELECT count(*) FROM labels), (SELECT count(*) FROM duplicates) FROM documents")[0])
+        with self._lock:
+            if key == self._key:
+                return False
+            self._build(store)
+            self._key = key
+            return True
+
+    def _build(self, store) -> None:
+        docs = store.query(_DOCS_SQL)
+        postings = store.query(_POSTINGS_SQL)
+        techs = store.query("SELECT DISTINCT d.seq, s.label FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.layer = 'technique'")
+        narrs = store.query(
+            "SELECT DISTINCT d.seq, l.label, coalesce(l.attrs->>'name', l.label) FROM labels l JOIN documents d ON d.id = l.doc_id "
+            "WHERE l.layer IN ('narrative', 'subnarrative', 'user_narrative') AND l.label <> 'Other'")
+        con = self._con
+        con.execute("DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS postings; DROP TABLE IF EXISTS doc_tech; DROP TABLE IF EXISTS doc_narr")
+        con.execute("CREATE TABLE docs (seq BIGINT, id VARCHAR, outlet VARCHAR, published VARCHAR, title VARCHAR, language VARCHAR, "
+                    "len INTEGER, duplicate BOOLEAN)")
+        con.execute("CREATE TABLE postings (seq BIGINT, term VARCHAR, tf INTEGER)")
+        con.execute("CREATE TABLE doc_tech (seq BIGINT, label VARCHAR)")
+        con.execute("CREATE TABLE doc_narr (seq BIGINT, label VARCHAR, name VARCHAR)")
+        _insert(con, "docs", docs, ("seq", "id", "outlet", "published", "title", "language", "len", "duplicate"))
+        _insert(con, "postings", postings, ("seq", "term", "tf"))
+        _insert(con, "doc_tech", techs, ("seq", "label"))
+        _insert(con, "doc_narr", narrs, ("seq", "label", "name"))
+        self.outlets = [r[0] for r in con.execute("SELECT DISTINCT outlet FROM docs ORDER BY 1").fetchall()]
+        self.techniques = [r[0] for r in con.execute("SELECT DISTINCT label FROM doc_tech ORDER BY 1").fetchall()]
+        self.narratives = [tuple(r) for r in con.execute("SELECT label, any_value(name) FROM doc_narr GROUP BY 1 ORDER BY 2").fetchall()]
+
+    def search(self, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0) -> tuple[list[SearchHit], int]:
+        """Hits best first (documents matching more query words rank first, then BM25), and the total count."""
+        filters = filters or SearchFilters()
+        terms = query_terms(query)
+        where, params = _filter_sql(filters)
+        params.update(limit=limit, offset=offset)
+        with self._lock:
+            if terms:
+                params.update(terms=terms, k1=K1, b=B)
+                sql = _BM25_SQL.format(filters=where)
+                count_sql = ("SELECT count(DISTINCT p.seq) FROM postings p JOIN docs d USING (seq) "
+                             f"WHERE p.term IN (SELECT unnest($terms::VARCHAR[])) AND {where}")
+            else:
+                sql = _BROWSE_SQL.format(filters=where)
+                count_sql = f"SELECT count(*) FROM docs d WHERE {where}"
+            rows = self._con.execute(sql, params).fetchall()
+            count_params = {k: v for k, v in params.items() if f"${k}" in count_sql}
+            total = self._con.execute(count_sql, count_params).fetchall()[0][0]
+        return [SearchHit(*r) for r in rows], total
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def _filter_sql(f: SearchFilters) -> tuple[str, dict]:
+    clauses, params = ["TRUE"], {}
+    if not f.include_duplicates:
+        clauses.append("NOT d.duplicate")
+    if f.outlet:
+        clauses.append("d.outlet = $outlet")
+        params["outlet"] = f.outlet
+    if f.date_from:
+        clauses.append("d.published IS NOT NULL AND substr(d.published, 1, length($date_from)) >= $date_from")
+        params["date_from"] = f.date_from
+    if f.date_to:
+        clauses.append("d.published IS NOT NULL AND substr(d.published, 1, length($date_to)) <= $date_to")
+        params["date_to"] = f.date_to
+    if f.technique:
+        clauses.append("d.seq IN (SELECT seq FROM doc_tech WHERE label = $technique)")
+        params["technique"] = f.technique
+    if f.narrative:
+        clauses.append("d.seq IN (SELECT seq FROM doc_narr WHERE label = $narrative)")
+        params["narrative"] = f.narrative
+    return " AND ".join(clauses), params
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], columns: tuple[str, ...]) -> None:
+    if not rows:
+        return
+    data = {name: np.array([r[i] for r in rows], dtype=object) for i, name in enumerate(columns)}
+    view = f"_{table}_rows"
+    con.register(view, data)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def snippet(text: str, terms: list[str], width: int = 240) -> tuple[str, list[tuple[int, int]]]:
+    """A window of ``text`` around the densest run of query words, and the words' offsets in it."""
+    if not text:
+        return "", []
+    wanted = set(terms)
+    hits = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text) if m.group().lower() in wanted] if wanted else []
+    if not hits:
+        cut = text[:width]
+        return cut + ("…" if len(text) > width else ""), []
+    starts = [s for s, _ in hits]
+    best, best_n = 0, 0
+    for i, s in enumerate(starts):  # the window start that covers the most hits
+        n = sum(1 for t in starts[i:] if t < s + width)
+        if n > best_n:
+            best, best_n = i, n
+    start = max(0, starts[best] - width // 4)
+    start = text.rfind(" ", 0, start) + 1 if start > 0 else 0
+    end = min(len(text), start + width)
+    if end < len(text) and text.rfind(" ", start, end) > start + width // 2:
+        end = text.rfind(" ", start, end)  # end on a word boundary
+    piece = text[start:end]
+    marks = [(s - start, e - start) for s, e in hits if s >= start and e <= end]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return prefix + piece + suffix, [(s + len(prefix), e + len(prefix)) for s, e in marks]

@@ -1,0 +1,250 @@
+"""The dashboard's pages and their JSON twins, on a real store built from the seed pages and bundled examples."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import HOSTILE_OUTLET, HOSTILE_TITLE
+
+HTML = {"accept": "text/html"}
+
+
+def _doc_ids(store, where: str = "TRUE", params=None) -> list[str]:
+    return [r[0] for r in store.query(f"SELECT id FROM documents WHERE {where} ORDER BY id", params or [])]
+
+
+def _most_techniques(store) -> str:
+    return store.query("SELECT doc_id FROM spans WHERE layer = 'technique' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")[0][0]
+
+
+def test_overview_counts_match_the_store(client, store):
+    data = client.get("/api/overview").json()
+    stats = store.stats()
+    assert data["documents"] == stats["documents"] == sum(data["by_outlet"].values())
+    assert data["by_language"] == stats["by_language"]
+    tl = data["timeline"]
+    # The bundled examples are dated within a week: one bucket per day, as many dated originals as the store holds.
+    assert data["bucket"] == "day" and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", b) for b in tl["buckets"])
+    dated = store.query("SELECT count(*) FROM documents WHERE published IS NOT NULL AND id NOT IN (SELECT doc_id FROM duplicates)")[0][0]
+    assert sum(tl["documents"]) == dated
+    techniques = sum(sum(s["values"]) for s in tl["techniques"])
+    assert techniques == store.query("SELECT count(*) FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.layer = 'technique' "
+                                     "AND d.published IS NOT NULL AND d.id NOT IN (SELECT doc_id FROM duplicates)")[0][0]
+    page = client.get("/", headers=HTML)
+    assert page.status_code == 200 and "<svg" in page.text
+    for outlet in ("Eastern Flank Review", "Volga Herald"):
+        assert outlet in page.text
+
+
+def test_article_twin_has_every_stored_layer(client, store):
+    doc_id = _most_techniques(store)
+    data = client.get(f"/api/articles/{doc_id}").json()
+    doc = store.get(doc_id)
+    assert data["text"] == doc.text
+    assert sorted((t["start"], t["end"], t["technique"]) for t in data["techniques"]) == \
+        sorted((s.start, s.end, s.label) for s in doc.spans_of("technique"))
+    assert all(t["definition"] for t in data["techniques"])
+    assert len(data["quotes"]) == len(doc.spans_of("quote"))
+    assert {a["actor"] for a in data["actors"]} == {s.attrs.get("actor") or s.text_of(doc) for s in doc.spans_of("entity")}
+    # A unique prefix finds the same document.
+    assert client.get(f"/api/articles/{doc_id[:6]}").json()["id"] == doc_id
+
+
+def test_article_page_highlights_each_technique_span(client, store):
+    doc_id = _most_techniques(store)
+    html = client.get(f"/articles/{doc_id}", headers=HTML).text
+    n = len(store.get(doc_id).spans_of("technique"))
+    refs = set()
+    for m in re.finditer(r'<span class="hl [^"]*\btech\b[^"]*" data-refs="([^"]+)"', html):
+        refs.update(r for r in m.group(1).split() if r.startswith("t"))
+    assert refs == {f"t{i}" for i in range(n)}
+    assert len(re.findall(r'<li id="f-t\d+" class="finding"', html)) == n
+    # The pieces put back together are the text: highlighting adds markup, never changes or drops text.
+    body = html.split('<div class="text" id="text">', 1)[1].split("</div>", 1)[0]
+    paragraphs = [re.sub(r"<[^>]+>", "", p) for p in re.findall(r"<p>(.*?)</p>", body, flags=re.S)]
+    import html as html_lib
+
+    text = store.get(doc_id).text
+    assert [html_lib.unescape(p) for p in paragraphs] == [line for line in text.split("\n") if line.strip()]
+
+
+def test_seed_quotes_carry_their_speakers_in_the_article_view(client, store):
+    rows = store.query("SELECT id FROM documents WHERE source LIKE '%003_%' LIMIT 1")
+    if not rows:
+        pytest.skip("seed 003 not present")
+    quotes = client.get(f"/api/articles/{rows[0][0]}").json()["quotes"]
+    speakers = {q["speaker"] for q in quotes}
+    assert any(s and "Stoltenberg" in s for s in speakers)
+
+
+def test_unknown_article_is_a_clear_404(client):
+    r = client.get("/api/articles/doesnotexist")
+    assert r.status_code == 404 and "no document with id doesnotexist" in r.json()["error"]
+    page = client.get("/articles/doesnotexist", headers=HTML)
+    assert page.status_code == 404 and "no document with id doesnotexist" in page.text
+
+
+def test_search_ranks_and_filters(client, store):
+    data = client.get("/api/search", params={"q": "Stoltenberg"}).json()
+    having = set(_doc_ids(store, "lower(text) LIKE '%stoltenberg%' AND id NOT IN (SELECT doc_id FROM duplicates)"))
+    assert data["total"] == len(having) > 0 and {r["id"] for r in data["results"]} == having
+    assert any("Stoltenberg" in r["snippet"][s:e] for r in data["results"] for s, e in r["matches"])
+    # A document with more of the query's words ranks first.
+    both = client.get("/api/search", params={"q": "gas Lithuania"}).json()["results"]
+    top = store.get(both[0]["id"])
+    assert "gas" in (top.title + top.text).lower() and "lithuania" in (top.title + top.text).lower()
+    # Filters: outlet, technique, date.
+    only = client.get("/api/search", params={"q": "gas", "outlet": "Eastern Flank Review"}).json()
+    assert only["results"] and {r["outlet"] for r in only["results"]} == {"Eastern Flank Review"}
+    tech = store.query("SELECT label FROM spans WHERE layer = 'technique' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
+    with_tech = client.get("/api/search", params={"technique": tech}).json()
+    expected = set(_doc_ids(store, "id IN (SELECT doc_id FROM spans WHERE layer = 'technique' AND label = ?) "
+                                   "AND id NOT IN (SELECT doc_id FROM duplicates)", [tech]))
+    assert {r["id"] for r in with_tech["results"]} == expected
+    dated = client.get("/api/search", params={"date_from": "2024-03-20", "date_to": "2024-03-21"}).json()["results"]
+    assert dated and all("2024-03-20" <= r["published"][:10] <= "2024-03-21" for r in dated)
+    page = client.get("/search", params={"q": "Stoltenberg"}, headers=HTML).text
+    assert "<b>Stoltenberg</b>" in page
+
+
+def test_outlet_comparison_side_by_side(client):
+    r = client.get("/api/outlets", params=[("o", "Eastern Flank Review"), ("o", "Volga Herald")]).json()
+    assert [p["outlet"] for p in r["profiles"]] == ["Eastern Flank Review", "Volga Herald"]
+    assert r["profiles"][0]["articles"] == 2 and r["profiles"][1]["articles"] == 1
+    page = client.get("/outlets", params=[("o", "Eastern Flank Review"), ("o", "Volga Herald")], headers=HTML).text
+    assert page.count('<table class="compare">') == 1 and "Volga Herald</th>" in page
+    missing = client.get("/api/outlets", params=[("o", "No Such Outlet")])
+    assert missing.status_code == 404 and "No Such Outlet" in missing.json()["error"]
+
+
+def test_actor_view_joins_spellings_and_lists_quotes(client, store):
+    rows = client.get("/api/actors").json()
+    luka = [r for r in rows if "Lukashenk" in r["actor"]]
+    assert len(luka) == 1, [r["actor"] for r in luka]  # Lukashenko / Lukashenka / Lukahsneko: one actor
+    data = client.get(f"/api/actors/{luka[0]['actor']}").json()
+    assert sum(f["mentions"] for f in data["framing"]) == store.query(
+        "SELECT count(*) FROM spans WHERE layer = 'entity' AND attrs->>'actor' = ? AND doc_id NOT IN (SELECT doc_id FROM duplicates)",
+        [luka[0]["actor"]])[0][0]
+    assert data["quotes"] and all(q["text"] for q in data["quotes"])
+    page = client.get(f"/actors/{luka[0]['actor']}", headers=HTML)
+    assert page.status_code == 200 and data["quotes"][0]["text"][:40].replace('"', "&#34;") in page.text
+    assert client.get("/api/actors/Nobody%20At%20All").status_code == 404
+
+
+def test_untrusted_text_is_escaped_on_every_page(client, store):
+    hostile = _doc_ids(store, "title = ?", [HOSTILE_TITLE])
+    assert hostile, "the hostile record was not stored as given"
+    plain = _doc_ids(store, "text LIKE '%<img src=x onerror=alert(1)>%'")
+    assert plain, "the hostile plain-text page lost its markup-like text"
+    pages = [f"/articles/{hostile[0]}", f"/articles/{plain[0]}", "/", "/search?q=traitors", "/outlets", "/actors",
+             "/search?q=%3Cscript%3Ealert(9)%3C/script%3E"]
+    for path in pages:
+        html = client.get(path, headers=HTML).text
+        assert "<script>alert" not in html and "<img src=x" not in html and "<b onmouseover" not in html, path
+    article = client.get(f"/articles/{hostile[0]}", headers=HTML).text
+    assert "Evil &lt;script&gt;alert(1)&lt;/script&gt; headline" in article
+    assert 'href="javascript:' not in article  # a non-http URL is shown, never linked
+    outlets = client.get("/outlets", headers=HTML).text
+    assert HOSTILE_OUTLET not in outlets and "Bad &lt;img src=x onerror=alert(3)&gt; Outlet" in outlets
+
+
+def test_security_headers_on_pages_api_and_errors(client):
+    for path in ("/", "/api/overview", "/api/articles/nope", "/static/app.js"):
+        r = client.get(path)
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_request_body_limit(client):
+    r = client.post("/api/analyse", content=b"{" + b" " * 2_100_000 + b"}", headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "limit" in r.json()["error"]
+
+
+def test_errors_reach_the_client_without_internals(web_db, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from narrascope.web import app as web_app_module
+    from narrascope.web.app import create_app
+
+    def broken(store):
+        raise RuntimeError("secret internal detail at /home/somewhere")
+
+    monkeypatch.setattr(web_app_module.queries, "overview", broken)
+    app = create_app(web_db)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        api = c.get("/api/overview")
+        page = c.get("/", headers=HTML)
+    assert api.status_code == 500 and "secret" not in api.text and "Traceback" not in api.text
+    assert page.status_code == 500 and "secret" not in page.text and "went wrong" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_token_guards_pages_and_api(web_db):
+    from fastapi.testclient import TestClient
+
+    from narrascope.web.app import create_app
+
+    app = create_app(web_db, token="s3cret-token")
+    with TestClient(app) as c:
+        assert c.get("/api/health").status_code == 401
+        assert c.get("/api/health", headers={"authorization": "Bearer wrong"}).status_code == 401
+        ok = c.get("/api/health", headers={"authorization": "Bearer s3cret-token"})
+        assert ok.status_code == 200 and ok.json()["documents"] > 0
+        assert c.get("/openapi.json").status_code == 401
+        # A browser is sent to the sign-in form, and back where it was going once signed in.
+        r = c.get("/search?q=gas", headers=HTML, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+        bad = c.post("/login", content=b"token=nope&next=%2Fsearch", headers={"content-type": "application/x-www-form-urlencoded"})
+        assert bad.status_code == 401
+        good = c.post("/login", content=b"token=s3cret-token&next=%2F%2Fevil.example", follow_redirects=False,
+                      headers={"content-type": "application/x-www-form-urlencoded"})
+        assert good.status_code == 303 and good.headers["location"] == "/"  # no open redirect
+        assert c.get("/search?q=gas", headers=HTML).status_code == 200  # the cookie now carries the token
+
+
+def test_analyse_text_and_refuse_private_urls(client, seed_path):
+    text = seed_path("004").read_text(encoding="utf-8")
+    data = client.post("/api/analyse", json={"text": text}).json()
+    assert data["text"] and data["actors"] and data["id"]
+    assert any("Lukashenk" in (q["speaker"] or "") for q in data["quotes"])
+    page = client.post("/analyse", content=b"text=" + text[:3000].encode().replace(b"&", b"%26"),
+                       headers={"content-type": "application/x-www-form-urlencoded", **HTML})
+    assert page.status_code == 200 and 'class="text" id="text"' in page.text and "not stored" in page.text
+    refused = client.post("/api/analyse", json={"url": "http://127.0.0.1:9/article.html"})
+    assert refused.status_code == 422 and "loopback" in refused.json()["error"] and "--allow-private-urls" in refused.json()["error"]
+    assert client.post("/api/analyse", json={}).status_code == 422
+    assert client.post("/api/analyse", content=b"not json").status_code == 400
+
+
+def test_openapi_and_offline_docs_page(client):
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/overview", "/api/articles/{doc_id}", "/api/search", "/api/outlets", "/api/actors/{name}", "/api/analyse"):
+        assert path in spec["paths"]
+    docs = client.get("/docs", headers=HTML).text
+    assert "/api/search" in docs and "http://" not in docs.replace('href="http', "") and "cdn" not in docs.lower()
+
+
+def test_missing_store_is_explained(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from narrascope.web.app import create_app
+
+    with TestClient(create_app(tmp_path / "none.duckdb")) as c:
+        r = c.get("/api/health")
+    assert r.status_code == 404 and "none.duckdb: no store here yet" in r.json()["error"]
+
+
+def test_serve_command_refuses_a_missing_or_foreign_file(tmp_path):
+    from click.testing import CliRunner
+
+    from narrascope.cli import cli
+
+    r = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "nothing.duckdb")])
+    assert r.exit_code != 0 and "no such store" in r.output
+    bad = tmp_path / "bad.duckdb"
+    bad.write_text("not a database")
+    r = CliRunner().invoke(cli, ["serve", "--db", str(bad)])
+    assert r.exit_code != 0 and "not a DuckDB database file" in r.output
