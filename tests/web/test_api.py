@@ -119,6 +119,16 @@ def test_outlet_comparison_side_by_side(client):
     assert missing.status_code == 404 and "No Such Outlet" in missing.json()["error"]
 
 
+def test_outlet_with_only_duplicates_is_a_404_not_a_crash(client, store):
+    only_copies = [r[0] for r in store.query(
+        "SELECT outlet FROM documents WHERE outlet IS NOT NULL GROUP BY outlet "
+        "HAVING bool_and(id IN (SELECT doc_id FROM duplicates))")]
+    assert only_copies, "the bundled examples include an outlet whose one article is a linked copy"
+    r = client.get("/outlets", params=[("o", only_copies[0]), ("o", "Volga Herald")], headers=HTML)
+    assert r.status_code == 404 and "with original articles" in r.text
+    assert only_copies[0] not in client.get("/api/outlets").json()["outlets"]
+
+
 def test_actor_view_joins_spellings_and_lists_quotes(client, store):
     rows = client.get("/api/actors").json()
     luka = [r for r in rows if "Lukashenk" in r["actor"]]

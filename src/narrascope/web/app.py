@@ -58,6 +58,14 @@ class Dashboard:
         self.env = _env()
         self.analysis_lock = threading.Lock()  # one on-the-fly analysis at a time: the models are shared
 
+    def warm_up(self) -> None:
+        """Build the search index before the first search asks for it."""
+        try:
+            with self.handle.open() as store:
+                self.index.refresh(store)
+        except Exception as exc:  # noqa: BLE001 - a page will report the same problem to the user
+            log.info("search index not built at start-up: %s", exc)
+
     def close(self) -> None:
         self.handle.close()
         self.index.close()
@@ -73,6 +81,7 @@ def create_app(db: str | Path = "narrascope.duckdb", *, token: str | None = None
     dash = Dashboard(db, allow_private_urls=allow_private_urls, idle_close=idle_close)
     @asynccontextmanager
     async def lifespan(_app):
+        threading.Thread(target=dash.warm_up, name="narrascope-search-index", daemon=True).start()
         yield
         dash.close()
 
@@ -135,7 +144,8 @@ def _search(dash: Dashboard, q: str, filters: SearchFilters, page: int) -> dict:
         dash.index.refresh(store)
         hits, total = dash.index.search(q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         terms = query_terms(q)
-        texts = dict(store.query("SELECT id, text FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))", [[h.id for h in hits]])) if hits else {}
+        texts = dict(store.query("SELECT id, text FROM documents WHERE seq IN (SELECT unnest(?::BIGINT[]))",
+                                 [[h.seq for h in hits]])) if hits else {}
     results = []
     for h in hits:
         text, marks = snippet(texts.get(h.id, ""), terms)
@@ -154,7 +164,7 @@ def _outlets(dash: Dashboard, names: list[str]) -> dict:
         known = queries.outlet_names(store)
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise HTTPException(404, f"no outlet named {', '.join(unknown)} in this store")
+            raise HTTPException(404, f"no outlet named {', '.join(unknown)} with original articles in this store")
         if len(names) >= 2:
             comparison = compare_outlets(store, names)
             return {"outlets": known, "selected": names, "profiles": queries.as_json(comparison.profiles),

@@ -132,7 +132,8 @@ def duplicates_of(store, doc_id: str) -> list[dict]:
 
 
 def outlet_names(store) -> list[str]:
-    return [r[0] for r in store.query("SELECT DISTINCT coalesce(outlet, '(unknown)') FROM documents ORDER BY 1")]
+    """Outlets with at least one original (a linked duplicate does not count towards a profile)."""
+    return [r[0] for r in store.query(f"SELECT DISTINCT coalesce(d.outlet, '(unknown)') FROM documents d WHERE {ORIGINALS} ORDER BY 1")]
 
 
 def as_json(value):

@@ -2,34 +2,31 @@
 
 DuckDB's ``fts`` extension cannot be loaded here (no build for this DuckDB on the
 package registry, and nothing is downloaded at run time), so the index is built with
-plain SQL: the store's own connection tokenises every document (lower-cased runs of
-letters and digits, title included), the postings move into an in-memory database,
-and a query is one BM25 SQL statement with the filters joined in. The index is
+plain SQL: every document is tokenised (lower-cased runs of letters and digits, title
+included; Python's regex does this ~10x faster than DuckDB's here), the postings go
+into an in-memory DuckDB as column arrays, and a query is one BM25 SQL statement with
+the filters joined in. The index is
 rebuilt when the store's documents change.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 
 K1 = 1.2
 B = 0.75
-TOKEN_SQL = r"[\p{L}\p{N}]+"
+
 TOKEN_RE = re.compile(r"[^\W_]+")
 
-_POSTINGS_SQL = f"""
-SELECT d.seq, t.term, count(*)::INTEGER AS tf
-FROM documents d, unnest(regexp_extract_all(lower(coalesce(d.title, '') || ' ' || d.text), '{TOKEN_SQL}')) AS t(term)
-GROUP BY ALL
-"""
-_DOCS_SQL = f"""
-SELECT d.seq, d.id, coalesce(d.outlet, '(unknown)'), d.published, d.title, d.language,
-       length(regexp_extract_all(lower(coalesce(d.title, '') || ' ' || d.text), '{TOKEN_SQL}'))::INTEGER,
+_DOCS_SQL = """
+SELECT d.seq, d.id, coalesce(d.outlet, '(unknown)'), d.published, d.title, d.language, coalesce(d.title, '') || ' ' || d.text,
        d.id IN (SELECT doc_id FROM duplicates)
 FROM documents d
 """
@@ -43,14 +40,14 @@ WITH q AS (SELECT DISTINCT unnest($terms::VARCHAR[]) AS term),
                count(*) AS matched
         FROM postings p JOIN df USING (term) JOIN docs d USING (seq), n
         GROUP BY p.seq)
-SELECT d.id, d.outlet, d.published, d.title, d.language, h.score
+SELECT d.id, d.outlet, d.published, d.title, d.language, h.score, d.seq
 FROM hits h JOIN docs d USING (seq)
 WHERE {filters}
 ORDER BY h.matched DESC, h.score DESC, d.id
 LIMIT $limit OFFSET $offset
 """
 _BROWSE_SQL = """
-SELECT d.id, d.outlet, d.published, d.title, d.language, NULL AS score FROM docs d
+SELECT d.id, d.outlet, d.published, d.title, d.language, NULL AS score, d.seq FROM docs d
 WHERE {filters}
 ORDER BY d.published DESC NULLS LAST, d.outlet, d.id
 LIMIT $limit OFFSET $offset
@@ -75,8 +72,7 @@ class SearchHit:
     title: str | None
     language: str | None
     score: float | None
-    snippet: str = ""
-    snippet_terms: list[str] = field(default_factory=list)
+    seq: int = 0  # the store's row order: fetching texts by seq lets DuckDB skip row groups
 
 
 def query_terms(text: str) -> list[str]:
@@ -106,8 +102,13 @@ class SearchIndex:
             return True
 
     def _build(self, store) -> None:
-        docs = store.query(_DOCS_SQL)
-        postings = store.query(_POSTINGS_SQL)
+        docs, postings = [], ([], [], [])
+        for seq, doc_id, outlet, published, title, language, text, duplicate in store.query(_DOCS_SQL):
+            counts = Counter(TOKEN_RE.findall(text.lower()))
+            docs.append((seq, doc_id, outlet, published, title, language, sum(counts.values()), duplicate))
+            postings[0].extend([seq] * len(counts))
+            postings[1].extend(counts.keys())
+            postings[2].extend(counts.values())
         techs = store.query("SELECT DISTINCT d.seq, s.label FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.layer = 'technique'")
         narrs = store.query(
             "SELECT DISTINCT d.seq, l.label, coalesce(l.attrs->>'name', l.label) FROM labels l JOIN documents d ON d.id = l.doc_id "
@@ -120,7 +121,8 @@ class SearchIndex:
         con.execute("CREATE TABLE doc_tech (seq BIGINT, label VARCHAR)")
         con.execute("CREATE TABLE doc_narr (seq BIGINT, label VARCHAR, name VARCHAR)")
         _insert(con, "docs", docs, ("seq", "id", "outlet", "published", "title", "language", "len", "duplicate"))
-        _insert(con, "postings", postings, ("seq", "term", "tf"))
+        _insert_columns(con, "postings", {"seq": np.array(postings[0], dtype=np.int64), "term": np.array(postings[1], dtype=object),
+                                          "tf": np.array(postings[2], dtype=np.int32)})
         _insert(con, "doc_tech", techs, ("seq", "label"))
         _insert(con, "doc_narr", narrs, ("seq", "label", "name"))
         self.outlets = [r[0] for r in con.execute("SELECT DISTINCT outlet FROM docs ORDER BY 1").fetchall()]
@@ -148,7 +150,8 @@ class SearchIndex:
         return [SearchHit(*r) for r in rows], total
 
     def close(self) -> None:
-        self._con.close()
+        with self._lock:  # waits for a build or query in progress
+            self._con.close()
 
 
 def _filter_sql(f: SearchFilters) -> tuple[str, dict]:
@@ -174,9 +177,14 @@ def _filter_sql(f: SearchFilters) -> tuple[str, dict]:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], columns: tuple[str, ...]) -> None:
-    if not rows:
+    if rows:
+        _insert_columns(con, table, {name: np.array([r[i] for r in rows], dtype=object) for i, name in enumerate(columns)})
+
+
+def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, data: dict[str, np.ndarray]) -> None:
+    if not len(next(iter(data.values()))):
         return
-    data = {name: np.array([r[i] for r in rows], dtype=object) for i, name in enumerate(columns)}
+    columns = list(data)
     view = f"_{table}_rows"
     con.register(view, data)
     try:
@@ -197,7 +205,7 @@ def snippet(text: str, terms: list[str], width: int = 240) -> tuple[str, list[tu
     starts = [s for s, _ in hits]
     best, best_n = 0, 0
     for i, s in enumerate(starts):  # the window start that covers the most hits
-        n = sum(1 for t in starts[i:] if t < s + width)
+        n = bisect.bisect_left(starts, s + width, i) - i
         if n > best_n:
             best, best_n = i, n
     start = max(0, starts[best] - width // 4)
