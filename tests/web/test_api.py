@@ -258,3 +258,32 @@ def test_serve_command_refuses_a_missing_or_foreign_file(tmp_path):
     bad.write_text("not a database")
     r = CliRunner().invoke(cli, ["serve", "--db", str(bad)])
     assert r.exit_code != 0 and "not a DuckDB database file" in r.output
+
+
+def test_idle_server_lets_a_writer_in(tmp_path, web_db):
+    """The read-only connection closes when idle, so `narrascope analyze` can write the same file between requests."""
+    import shutil
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from narrascope.store import Store
+    from narrascope.web.app import create_app
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(web_db, db)
+    app = create_app(db, idle_close=0.2)
+    with TestClient(app) as c:
+        before = c.get("/api/health").json()["documents"]
+        deadline = time.monotonic() + 10
+        while app.state.dashboard.handle._store is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with Store(db) as writer:  # would fail with "another mode" while the server held its read-only connection
+            doc = writer.get(writer.query("SELECT id FROM documents LIMIT 1")[0][0])
+            doc.text, doc.title = doc.text + "\n\nA new paragraph.", "A new version"
+            doc.assign_id()
+            run = writer.start_run({}, {})
+            writer.save([doc], run, {})
+            writer.finish_run(run, {})
+        assert c.get("/api/health").json()["documents"] == before + 1
+        assert c.get("/api/search", params={"q": "new version"}).json()["results"][0]["title"] == "A new version"
