@@ -286,3 +286,18 @@ def test_name_colon_lines_are_attributed_and_labels_are_not():
     spans = doc.spans_of("quote")
     assert [s.text_of(doc) for s in spans] == ["Trump’s rhetoric is hateful and dangerous for the party"]
     assert spans[0].attrs["speaker"] == "Lindsey Graham" and doc.text[slice(*spans[0].attrs["cue"])] == ":"
+
+
+def test_verb_phrases_and_nouns_are_not_sources():
+    """Cue words used as nouns ("a fair offer", "state television", "winter demand") give no speaker."""
+    from narrascope.nlp.quotes import extract_quotes
+
+    text = ("The operators said they had made a fair offer and called on the union to return to the table.\n\n"
+            "A commentator on state television accused Minsk of \"flirting with the West\" and warned of ruin.\n\n"
+            "The pipeline can carry enough gas to cover a large share of Lithuania's winter demand, the operators said.\n\n"
+            "The past week has shown once again that the treaty is a partnership in name only.")
+    sources = {text[a.source[0]:a.source[1]] for a in extract_quotes(text) if a.source}
+    assert {"The operators", "A commentator on state television"} <= sources
+    assert not any(s.startswith(("made", "cover", "A commentator on state")) and s != "A commentator on state television"
+                   for s in sources), sources
+    assert "The past" not in sources

@@ -428,11 +428,42 @@ def _np_left(tokens: list[Token], b: int, lo: int) -> tuple[int, int] | None:
         return b - 1, b
     if tokens[a].lower in _PREPOSITIONS:
         return None  # "In the latest warning": a prepositional phrase, not a subject
+    full_b = b
     while b - a > 1 and tokens[b - 1].lower in _TIME_WORDS:
         b -= 1
+    if b < full_b and tokens[b - 1].lower in ("past", "next", "previous", "coming", "same", "first"):
+        b = full_b  # "The past week has shown": the time words are the subject, not a time phrase after it
     if tokens[b - 1].lower in _DETERMINERS or tokens[b - 1].lower in _NP_INNER:
         return None
     return a, b
+
+
+_QUANTIFIERS = frozenset("no any every each all both many several few other another such most".split())
+_ARTICLES = frozenset("a an the no".split())
+_CLAUSE_PRONOUNS = frozenset("it you we i".split())
+
+
+def credible_source(tokens: list[Token], a: int, b: int, cue: int, lo: int) -> bool:
+    """False for word runs before a cue that cannot be the subject of a speech verb.
+
+    Without a parser, these shapes give the non-subjects away: the cue word used as a
+    noun ("a commentator on state [television]", "made no [demands]", "the short
+    [term]": a preposition or article right before it), a verb with its object ("made a
+    fair [offer]", "cover a large share of ... [demand]": a lowercase first word then a
+    determiner), a clause opened by "it"/"you"/"we"/"I" ("it means a single currency
+    [issued]"), and a run cut by the length window that starts lowercase.
+    """
+    if cue > lo and tokens[cue - 1].lower in _PREPOSITIONS | _ARTICLES:
+        return False
+    first = tokens[a]
+    if first.lower in _CLAUSE_PRONOUNS:
+        return b - a == 1
+    lowercase_start = first.text.islower() and first.lower not in _DETERMINERS | _QUANTIFIERS | PRONOUNS
+    if lowercase_start and b - a > 1 and tokens[a + 1].lower in _DETERMINERS | _ARTICLES:
+        return False
+    # Cut by the window, and not just after the article that opens a long noun phrase ("The new poll of ...").
+    truncated = a > lo and b - a >= 8 and tokens[a - 1].text[0].isalnum() and tokens[a - 1].lower not in _DETERMINERS | _ARTICLES
+    return not (truncated and lowercase_start)
 
 
 def _np_right(tokens: list[Token], a: int, hi: int) -> tuple[int, int] | None:
@@ -498,6 +529,7 @@ class _Frame:
     content: tuple[int, int] | None
     position: str  # after | before | according | colon
     cue_form: str = ""
+    credible: bool = True  # False: the source is not a subject noun phrase; the attribution keeps no source
 
 
 def _frames_in_sentence(tokens: list[Token], lo: int, hi: int, regions: list[tuple[int, int, bool]],
@@ -532,12 +564,14 @@ def _frames_in_sentence(tokens: list[Token], lo: int, hi: int, regions: list[tup
                 content = _preposed_content(tokens, a, lo)
                 if content is None:
                     continue
-                frames.append(_Frame((ci, cj), cue.lemma, (a, b), _np_kind(tokens, a, b), content, "before", form))
+                frames.append(_Frame((ci, cj), cue.lemma, (a, b), _np_kind(tokens, a, b), content, "before", form,
+                                     credible_source(tokens, a, b, ci, lo)))
             else:
                 start = _skip_after_cue(tokens, cj, hi, cue.lemma)
                 end = _sentence_end(tokens, hi)
                 content = (start, end) if end - start >= 1 else None
-                frames.append(_Frame((ci, cj), cue.lemma, (a, b), _np_kind(tokens, a, b), content, "after", form))
+                frames.append(_Frame((ci, cj), cue.lemma, (a, b), _np_kind(tokens, a, b), content, "after", form,
+                                     credible_source(tokens, a, b, ci, lo)))
             continue
         # Inverted: "“...,” said Lukashenko." / "..., said the spokesman."
         if ci > lo and (tokens[ci - 1].text in ",”»\"" or tokens[ci - 1].text in _QUOTE_CHARS) and not form.endswith("ing"):
@@ -741,7 +775,10 @@ def _frame_to_attribution(tokens: list[Token], fr: _Frame, regions: list[tuple[i
     else:
         kind = "reported"
     sa, sb = fr.source if fr.source else (None, None)
-    source = (tokens[sa].start, tokens[sb - 1].end) if fr.source else None
+    # An implausible subject is dropped unless it holds a name (its speaker is then that name: "Trump notably made no").
+    keep = fr.credible or (fr.source_kind == "name" and fr.source is not None and fr.source[1] - fr.source[0] < 8
+                           and _capitalised(tokens[fr.source[0]]))
+    source = (tokens[sa].start, tokens[sb - 1].end) if fr.source and keep else None
     cue = (tokens[fr.cue[0]].start, tokens[fr.cue[1] - 1].end)
     n_words = len(words)
     feats = {
