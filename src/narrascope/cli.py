@@ -93,7 +93,16 @@ def cli():
 @click.argument("sources", nargs=-1)
 @_db_option
 @click.option("--workers", "-w", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Processes to run stages in (1 = in this process).")
+              help="Processes (local engine; 1 = in this process) or Ray actors (ray engine) to run stages in.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: this machine's processes. ray: Ray actors, on a local Ray or the cluster at --address.")
+@click.option("--address", default=None, metavar="ADDR",
+              help="Ray cluster address (e.g. ray://head:10001 or auto); without it --engine ray starts a local Ray.")
+@click.option("--shards-out", "shards_out", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Ray Data shard mode (with --engine ray): write analysed Parquet shards to DIR instead of the store; "
+                   "load them with `narrascope load DIR`.")
+@click.option("--profile", type=str, default=None, metavar="NAME",
+              help="Stage profile from the config: full (every stage; the default) or fast (no transformer).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="A pipeline config (TOML) whose settings override the built-in default (see `narrascope stages`).")
 @click.option("--examples", is_flag=True, help="Analyse the bundled example articles (constructed for this project).")
@@ -103,7 +112,8 @@ def cli():
 @click.option("--taxonomy", "taxonomies", multiple=True, metavar="FILE",
               help="Also match this narrative taxonomy (YAML/TOML, or builtin:belarus_russia). Repeatable.")
 @_read_options
-def analyze(sources, db, workers, config_path, examples, strict, force, quiet, taxonomies, field_map, allow_private, timeout, max_bytes):
+def analyze(sources, db, workers, engine, address, shards_out, profile, config_path, examples, strict, force, quiet, taxonomies, field_map,
+            allow_private, timeout, max_bytes):
     """Analyse articles into the store.
 
     SOURCES are files, folders (read recursively), URLs, URL-list files, RSS/Atom
@@ -119,6 +129,9 @@ def analyze(sources, db, workers, config_path, examples, strict, force, quiet, t
       narrascope analyze export.jsonl --field-map text=body,published=date
       narrascope analyze urls.txt https://example.org/article.html
       narrascope analyze pages/ --taxonomy my_narratives.yaml
+      narrascope analyze feeds.txt --profile fast          # no transformer: actors, quotes, tone
+      narrascope analyze pages/ --engine ray --workers 8 --address auto
+      narrascope analyze shards/ --engine ray --shards-out out/ && narrascope load out/
 
     The default analysis (see `narrascope stages`) finds actors, quotes,
     persuasion techniques, genre, frames, entity roles and narratives, and
@@ -134,13 +147,24 @@ def analyze(sources, db, workers, config_path, examples, strict, force, quiet, t
         sources.append(str(_examples_dir()))
     if not sources:
         raise click.UsageError("give at least one SOURCE (file, folder, URL, feed, WARC, JSONL/CSV) or --examples")
-    config = load_config(config_path)
+    if address and engine != "ray":
+        raise click.UsageError("--address is for --engine ray")
+    if shards_out and engine != "ray":
+        raise click.UsageError("--shards-out is Ray Data shard mode: add --engine ray")
+    if address:
+        from .engines.ray_engine import check_reachable
+
+        check_reachable(address)  # before the store is opened or created
+    config = load_config(config_path, profile=profile)
     if taxonomies:
         taxonomy_cfg = config.setdefault("stages", {}).setdefault("taxonomy", {})
         taxonomy_cfg["files"] = [*taxonomy_cfg.get("files", []), *taxonomies]
         if "taxonomy" not in config["pipeline"].get("analyze", []):
             config["pipeline"]["analyze"] = [*config["pipeline"].get("analyze", []), "taxonomy"]
     options = _make_read_options(field_map, allow_private, timeout, max_bytes)
+    if shards_out:
+        _analyze_shards(sources, shards_out, config, workers, address, options, quiet)
+        return
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -161,7 +185,8 @@ def analyze(sources, db, workers, config_path, examples, strict, force, quiet, t
 
     with Store(db) as store, progress:
         task = progress.add_task("analyse", total=_count_inputs(sources), last="")
-        stats = run_analysis(iter_inputs(sources, options), store, config, workers=workers, on_item=on_item, force=force)
+        stats = run_analysis(iter_inputs(sources, options), store, config, workers=workers, on_item=on_item, force=force,
+                             engine=engine, address=address)
         totals = store.count()
 
     _print_summary(stats, db, totals)
@@ -170,6 +195,27 @@ def analyze(sources, db, workers, config_path, examples, strict, force, quiet, t
     if not stats.analysed_anything:
         console.print("[bold red]nothing could be analysed[/]")
         sys.exit(1)
+
+
+def _analyze_shards(sources, out_dir, config, workers, address, options, quiet) -> None:
+    from .engines.ray_data import analyze_shards
+
+    def on_job(done: int, total: int, status: str) -> None:
+        if not quiet:
+            console.print(f"job {done}/{total}: {status}")
+
+    stats = analyze_shards(sources, out_dir, config, workers=workers, address=address, options=options, on_job=on_job)
+    table = Table(title=f"narrascope analyze (Ray Data shards) → {out_dir}", header_style="bold")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("input files", str(stats.inputs))
+    table.add_row("jobs run", str(stats.jobs))
+    table.add_row("jobs already done (skipped)", str(stats.skipped_jobs))
+    table.add_row("rows written", str(stats.rows))
+    table.add_row("problems", str(stats.problems), style="red" if stats.problems else None)
+    table.add_row("seconds", f"{stats.seconds:.1f}")
+    console.print(table)
+    console.print(f"next: narrascope load {out_dir}")
 
 
 def _short(source: str, width: int = 40) -> str:
@@ -338,6 +384,55 @@ def export(db, fmt, output):
 
 
 @cli.command()
+@click.argument("shards_dir", type=click.Path(exists=True, file_okay=False))
+@_db_option
+@click.option("--force", is_flag=True, help="Store again sources already stored unchanged.")
+@click.option("--quiet", "-q", is_flag=True, help="No per-item messages.")
+def load(shards_dir, db, force, quiet):
+    """Load Parquet shards written by `analyze --engine ray --shards-out DIR` into the store.
+
+    Duplicates are linked and documents stored exactly as `analyze` stores them;
+    sources already in the store are skipped, so an interrupted load resumes.
+    Unfinished jobs (no _DONE.json) are ignored: re-run the analysis to finish them.
+
+    \b
+    Example:
+      narrascope analyze shards/ --engine ray --shards-out out/
+      narrascope load out/ --db corpus.duckdb
+    """
+    from .engines.ray_data import finished_jobs, load_shards
+    from .store import Store
+
+    if not finished_jobs(shards_dir):
+        raise click.ClickException(f"{shards_dir}: no finished shard jobs (folders job-*/ with _DONE.json)")
+
+    def on_item(source: str, status: str, message: str | None) -> None:
+        if status == "problem" and not quiet:
+            console.print(f"[red]problem[/] {escape(source)}: {escape(str(message))}", soft_wrap=True)
+
+    def on_job(job, manifest) -> None:
+        if not quiet:
+            console.print(f"loading {job.name} ({manifest.get('rows', '?')} rows)")
+
+    with Store(db) as store:
+        results = load_shards(shards_dir, store, on_item=on_item, force=force, on_job=on_job)
+        totals = store.count()
+    from .engines.local import RunStats
+
+    merged = RunStats()
+    for r in results:
+        merged.read += r.read
+        merged.stored += r.stored
+        merged.unchanged += r.unchanged
+        merged.duplicates.update(r.duplicates)
+        merged.problems.extend(r.problems)
+        merged.warnings.extend(r.warnings)
+        merged.by_outlet.update(r.by_outlet)
+        merged.seconds += r.seconds
+    _print_summary(merged, db, totals)
+
+
+@cli.command()
 def stages():
     """List the registered pipeline stages and the default pipeline."""
     from .pipeline import available_stages, default_config
@@ -346,6 +441,11 @@ def stages():
     out.print("default prepare: " + " → ".join(cfg.get("prepare", [])))
     out.print("default analyze: " + (" → ".join(cfg.get("analyze", [])) or "(none)"))
     out.print("available: " + ", ".join(available_stages()))
+    config = default_config()
+    for name, profile in config.get("profiles", {}).items():
+        lists = [f"{phase} = " + (" → ".join(profile[phase]) or "(none)") for phase in ("prepare", "analyze") if phase in profile]
+        default = " (default)" if name == cfg.get("profile") else ""
+        out.print(f"profile {name}{default}: " + ("; ".join(lists) or "the lists above"))
 
 
 def _add_model_commands() -> None:

@@ -93,8 +93,12 @@ def default_config() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The built-in default config, updated by a TOML file and then by ``overrides``."""
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None,
+                profile: str | None = None) -> dict[str, Any]:
+    """The built-in default config, updated by a TOML file, then by ``overrides``, then by a profile.
+
+    ``profile`` (else ``[pipeline] profile``) names a ``[profiles.NAME]`` table applied last.
+    """
     config = default_config()
     if path is not None:
         p = Path(path)
@@ -107,10 +111,33 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         config = _merge(config, user)
     if overrides:
         config = _merge(config, overrides)
+    config = apply_profile(config, profile)
     for phase in ("prepare", "analyze"):
         for name in config.get("pipeline", {}).get(phase, []):
             get_stage(name)  # fail early on unknown names
     return config
+
+
+def apply_profile(config: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+    """``config`` with the stage lists and stage options of ``[profiles.NAME]`` applied.
+
+    The applied profile's name is left in ``[pipeline] profile`` (and so in each run's record).
+    """
+    name = name or config.get("pipeline", {}).get("profile") or "full"
+    profiles = config.get("profiles", {})
+    if name not in profiles:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise ConfigError(f"unknown profile {name!r}; profiles in the config: {known}")
+    profile = profiles[name]
+    out = copy.deepcopy(config)
+    pipeline = out.setdefault("pipeline", {})
+    for phase in ("prepare", "analyze"):
+        if phase in profile:
+            pipeline[phase] = list(profile[phase])
+    if "stages" in profile:
+        out["stages"] = _merge(out.get("stages", {}), profile["stages"])
+    pipeline["profile"] = name
+    return out
 
 
 @dataclass

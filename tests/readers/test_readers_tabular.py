@@ -117,3 +117,30 @@ def test_unknown_field_in_map_is_a_config_error(tmp_path):
     (tmp_path / "a.jsonl").write_text('{"text": "x"}\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown field 'body'"):
         _read(tmp_path / "a.jsonl", field_map={"body": "x"})
+
+
+def test_parquet_rows_with_field_map_typed_dates_and_a_damaged_file(tmp_path):
+    import duckdb
+
+    path = tmp_path / "part-000.parquet"
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (article_body VARCHAR, media VARCHAR, when_ts TIMESTAMP, permalink VARCHAR)")
+    con.execute("INSERT INTO t VALUES (?, 'Belta', TIMESTAMP '2021-12-14 10:00:00', NULL), "
+                "(NULL, 'Belta', NULL, NULL)", [BODY])
+    con.execute(f"COPY t TO '{path}' (FORMAT parquet)")
+    con.close()
+    items = _read(path, field_map={"text": "article_body", "outlet": "media", "published": "when_ts", "url": "permalink"})
+    first, second = items[0], items[1]
+    assert isinstance(first, Document) and first.raw == BODY and first.outlet == "Belta"
+    assert first.published == "2021-12-14T10:00:00" and first.source == f"{path}#1"
+    assert isinstance(second, InputError) and second.source == f"{path}#2" and "text" in second.problem
+    assert len(items) == 2
+
+    renamed = tmp_path / "shard-without-suffix"
+    renamed.write_bytes(path.read_bytes())
+    assert isinstance(_read(renamed, field_map={"text": "article_body"})[0], Document)  # sniffed by PAR1 magic
+
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1" + b"\0" * 64)
+    (err,) = _read(broken)
+    assert isinstance(err, InputError) and err.source == str(broken) and err.problem.startswith("invalid Parquet file")

@@ -134,6 +134,18 @@ class _InProcess:
         pass
 
 
+class _Passthrough:
+    """Executor-like stand-in for loading documents that were analysed elsewhere (shard mode)."""
+
+    def submit(self, fn: Callable, phase: str, batch: list[Document]) -> Future:
+        fut: Future = Future()
+        fut.set_result((batch, {}))
+        return fut
+
+    def shutdown(self) -> None:
+        pass
+
+
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for item in items:
@@ -156,8 +168,16 @@ def run_analysis(
     workers: int = 1,
     on_item: Callable[[str, str, str | None], None] | None = None,
     force: bool = False,
+    engine: str = "local",
+    address: str | None = None,
 ) -> RunStats:
     """Analyse ``inputs`` (as yielded by ``narrascope.readers.iter_inputs``) into ``store``.
+
+    ``engine`` "local" runs the stages in this process (``workers=1``) or a process
+    pool; "ray" runs them on ``workers`` Ray actors (a local Ray, or the cluster at
+    ``address``). Everything else (reading, duplicates, the store, resuming) is the same.
+
+    "shards" loads documents already analysed in shard mode (``narrascope load``).
 
     ``on_item(source, status, message)`` is called once per input with status
     one of ``stored``, ``duplicate``, ``unchanged``, ``problem``, ``warning``.
@@ -175,15 +195,23 @@ def run_analysis(
 
     analyze_names = list(config.get("pipeline", {}).get("analyze", []))
     versions = pipeline_versions(config)
-    run_id = store.start_run(config, versions)
 
     workers = max(1, int(workers))
-    if workers > 1:
-        executor: Any = ProcessPoolExecutor(
+    if engine == "ray":
+        from .ray_engine import RayExecutor
+
+        executor: Any = RayExecutor(config, workers, address)
+    elif engine == "shards":
+        executor = _Passthrough()  # documents analysed by Ray Data in shard mode (engines/ray_data.py)
+    elif engine != "local":
+        raise ValueError(f"unknown engine {engine!r} (local or ray)")
+    elif workers > 1:
+        executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(config,)
         )
     else:
         executor = _InProcess(config)
+    run_id = store.start_run({**config, "engine": {"name": engine, "workers": workers, "address": address}}, versions)
 
     signatures: dict[str, Any] = {}  # doc id -> minhash, kept here until the doc is saved
 
@@ -198,7 +226,8 @@ def run_analysis(
                 problem(item.source, item.problem)
                 continue
             stats.read += 1
-            fp = fingerprint(item)
+            fp = item.meta.get("fingerprint") if engine == "shards" else None
+            fp = fp or fingerprint(item)
             if not force and store.source_done(item.source, fp):
                 stats.unchanged += 1
                 notify(item.source, "unchanged", None)
@@ -224,6 +253,11 @@ def run_analysis(
             signatures[doc.id] = sig
             link = index.check_and_add(doc.id, thash, sig)
             if link is not None:
+                if engine == "shards":  # analysed in shard mode: keep what analyze keeps of a duplicate
+                    keep = doc.cache.pop("prepared_layers", set())
+                    doc.spans = [sp for sp in doc.spans if sp.layer in keep]
+                    doc.labels = [lab for lab in doc.labels if lab.layer in keep]
+                    doc.cache.pop("vectors", None)
                 doc.meta["duplicate_of"] = {"id": link.duplicate_of, "kind": link.kind, "similarity": round(float(link.similarity), 4)}
                 copies.append(doc)
             else:

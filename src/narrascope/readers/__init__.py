@@ -62,6 +62,9 @@ def _read_file(path: Path, options: ReadOptions) -> Iterator[Document | InputErr
         if kind == "warc" or (kind == "unknown" and head.startswith(b"WARC/")):  # payloads may be binary
             yield from warc.read_warc(path, options)
             return
+        if kind == "parquet" or (kind == "unknown" and head.startswith(b"PAR1")):
+            yield from _fetch_pending(tabular.read_parquet(path, options), options)
+            return
         files.refuse_binary(head, source)
         if kind == "unknown":
             kind = files.sniff_kind(head)

@@ -24,9 +24,10 @@ _KIND_BY_SUFFIX = {
     ".csv": "csv", ".tsv": "tsv",
     ".xml": "xml", ".rss": "feed", ".atom": "feed",
     ".warc": "warc",
+    ".parquet": "parquet",
     ".urls": "urls",
 }
-STREAMED_KINDS = {"jsonl", "csv", "tsv", "warc"}  # read record by record; the size cap applies per record
+STREAMED_KINDS = {"jsonl", "csv", "tsv", "warc", "parquet"}  # read record by record; the size cap applies per record
 HEAD_BYTES = 65536
 
 

@@ -1,4 +1,4 @@
-"""JSON Lines, JSON and CSV/TSV exports: one record per article, columns mapped to our fields.
+"""JSON Lines, JSON, CSV/TSV and Parquet exports: one record per article, columns mapped to our fields.
 
 A record that carries only a URL comes back as a Document with ``raw=None``
 and ``url`` set; the caller fetches it.
@@ -78,6 +78,36 @@ def read_jsonl(path: Path, options: ReadOptions) -> Iterator[Document | InputErr
                 yield InputError(item, f"invalid JSON: {exc.msg} (column {exc.colno})")
                 continue
             yield record_to_document(record, item, options)
+
+
+def read_parquet(path: Path, options: ReadOptions, chunk: int = 256) -> Iterator[Document | InputError]:
+    """One Document per row of a Parquet file (read with DuckDB, ``chunk`` rows at a time); rows named ``path#row``."""
+    import duckdb
+
+    source = str(path)
+    con = duckdb.connect()
+    try:
+        try:
+            cursor = con.execute("SELECT * FROM read_parquet(?)", [source])
+        except duckdb.Error as exc:
+            yield InputError(source, f"invalid Parquet file: {str(exc).splitlines()[0]}")
+            return
+        columns = [d[0] for d in cursor.description]
+        number = 0
+        while True:
+            try:
+                rows = cursor.fetchmany(chunk)
+            except duckdb.Error as exc:
+                yield InputError(f"{source}#{number + 1}", f"invalid Parquet data: {str(exc).splitlines()[0]}")
+                return
+            if not rows:
+                break
+            for row in rows:
+                number += 1
+                record = {c: v for c, v in zip(columns, row) if v is not None}
+                yield record_to_document(record, f"{source}#{number}", options)
+    finally:
+        con.close()
 
 
 def read_json(path: Path, options: ReadOptions) -> Iterator[Document | InputError]:

@@ -1,0 +1,117 @@
+"""The Ray engine: the local engine's run, with its stage batches executed by Ray actors.
+
+Reading, duplicate linking and the store stay on the driver, exactly as in the local
+engine (``run_analysis`` is the one implementation of a run); only the per-batch
+stage calls move. Each actor builds the prepare and analyze pipelines once, so
+models load once per actor, and runs the same ``_run_phase`` a local worker runs.
+Works on a local Ray (``ray.init(num_cpus=N)``) and on a cluster (``address``);
+on a cluster every node needs narrascope installed (the same version).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from concurrent.futures import Future
+from typing import Any, Callable
+
+from ..errors import ConfigError
+
+RAY_INSTALL_HINT = "pip install 'narrascope[ray]'"
+
+
+def import_ray():
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError(f"--engine ray needs Ray, which is not installed: {RAY_INSTALL_HINT}") from None
+    return ray
+
+
+def ensure_ray(workers: int, address: str | None = None) -> bool:
+    """Connect to the cluster at ``address``, or start a local Ray with ``workers`` CPUs for the actors.
+
+    A local Ray gets one logical CPU more than ``workers``: shard mode's read and write
+    tasks need a slot beside the actors, which hold one CPU each (without it they wait
+    for each other for ever).
+
+    True when this call started (and so should shut down) Ray; ConfigError when it cannot.
+    """
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    for name in ("ray", "ray.data"):  # Ray's INFO chatter would bury narrascope's own output
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if address:
+        check_reachable(address)
+    options = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+    try:
+        if address:
+            ray.init(address=address, **options)
+        else:
+            ray.init(num_cpus=max(1, workers) + 1, **options)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+        raise ConfigError(f"cannot start or reach {where}: {exc}") from None
+    return True
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """ConfigError unless ``host:port`` (or ``ray://host:port``) accepts a TCP connection.
+
+    Ray itself retries an unreachable head for minutes; this says so in seconds.
+    "auto" and "local" are left to Ray.
+    """
+    if address in ("auto", "local"):
+        return
+    target = address.split("://", 1)[-1].rstrip("/")
+    host, sep, port = target.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ConfigError(f"Ray address {address!r} is not HOST:PORT, ray://HOST:PORT or auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise ConfigError(f"cannot reach the Ray cluster at {address}: {reason}") from None
+
+
+class _PhaseActor:
+    """One Ray actor: the pipelines built once, batches run as in a local worker."""
+
+    def __init__(self, config: dict[str, Any]):
+        from .local import _init_worker
+
+        _init_worker(config)
+
+    def run(self, phase: str, batch: list) -> tuple[list, dict[str, float]]:
+        from .local import _run_phase
+
+        return _run_phase(phase, batch)
+
+
+class RayExecutor:
+    """Executor-like front for a pool of Ray actors: ``submit`` returns a concurrent Future."""
+
+    def __init__(self, config: dict[str, Any], workers: int, address: str | None = None):
+        ray = import_ray()
+        self._ray = ray
+        self._owns_ray = ensure_ray(workers, address)
+        actor_class = ray.remote(num_cpus=1)(_PhaseActor)
+        self._actors = [actor_class.remote(config) for _ in range(max(1, workers))]
+        self._next = 0
+
+    def submit(self, fn: Callable, phase: str, batch: list) -> Future:
+        """Run ``batch`` through ``phase`` on the next actor (``fn`` is always the local engine's ``_run_phase``)."""
+        actor = self._actors[self._next % len(self._actors)]
+        self._next += 1
+        return actor.run.remote(phase, batch).future()
+
+    def shutdown(self) -> None:
+        for actor in self._actors:
+            try:
+                self._ray.kill(actor)
+            except Exception:  # noqa: BLE001 - best effort at the end of a run
+                pass
+        self._actors = []
+        if self._owns_ray:
+            self._ray.shutdown()

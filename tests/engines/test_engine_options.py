@@ -1,0 +1,79 @@
+"""Engine and profile options: clear errors, the fast profile, and what a run records."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from narrascope.errors import ConfigError
+from narrascope.pipeline import load_config
+from narrascope.store import Store
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the block ends
+
+
+def _cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "narrascope", *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_unreachable_ray_cluster_fails_fast_without_creating_the_store(tmp_path):
+    db = tmp_path / "c.duckdb"
+    port = _closed_port()
+    r = _cli("analyze", "--examples", "--engine", "ray", "--address", f"127.0.0.1:{port}", "--db", str(db))
+    assert r.returncode != 0
+    assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in r.stderr and "Traceback" not in r.stderr
+    assert not db.exists()
+
+
+def test_engine_option_errors(tmp_path):
+    from narrascope.engines.ray_engine import check_reachable
+
+    with pytest.raises(ConfigError, match="not HOST:PORT"):
+        check_reachable("headnode")
+    r = _cli("analyze", "--examples", "--address", "127.0.0.1:6379", "--db", str(tmp_path / "x.duckdb"))
+    assert r.returncode == 2 and "--address is for --engine ray" in r.stderr
+    r = _cli("analyze", "--examples", "--shards-out", str(tmp_path / "o"), "--db", str(tmp_path / "x.duckdb"))
+    assert r.returncode == 2 and "add --engine ray" in r.stderr
+    r = _cli("analyze", "--examples", "--profile", "turbo", "--db", str(tmp_path / "x.duckdb"))
+    assert r.returncode != 0 and "unknown profile 'turbo'; profiles in the config: fast, full" in r.stderr
+    r = _cli("load", str(tmp_path), "--db", str(tmp_path / "x.duckdb"))
+    assert r.returncode != 0 and "no finished shard jobs" in r.stderr
+
+
+def test_profiles_replace_stage_lists_and_come_from_the_config(tmp_path):
+    full, fast = load_config(), load_config(profile="fast")
+    assert full["pipeline"]["profile"] == "full" and "techniques" in full["pipeline"]["analyze"]
+    assert fast["pipeline"]["analyze"] == ["entities", "quotes", "tone"]
+    assert fast["pipeline"]["prepare"] == full["pipeline"]["prepare"]
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[pipeline]\nprofile = "quick"\n[profiles.quick]\nanalyze = ["entities"]\n'
+                    '[profiles.quick.stages.language]\nlanguages = ["en", "ru"]\n', encoding="utf-8")
+    quick = load_config(mine)
+    assert quick["pipeline"]["analyze"] == ["entities"] and quick["stages"]["language"]["languages"] == ["en", "ru"]
+    assert load_config(mine, profile="fast")["pipeline"]["analyze"] == fast["pipeline"]["analyze"]
+
+
+def test_fast_profile_finds_actors_and_quotes_but_no_model_layers(tmp_path, seeds_dir):
+    db = tmp_path / "fast.duckdb"
+    r = _cli("analyze", str(seeds_dir), "--profile", "fast", "--db", str(db), "-q")
+    assert r.returncode == 0, r.stderr
+    with Store(db, read_only=True) as store:
+        docs = list(store.iter_documents())
+        (config, versions), = store.query("SELECT config, versions FROM runs")
+    assert len(docs) == 5
+    layers = {s.layer for d in docs for s in d.spans}
+    assert {"entity", "quote", "sentence"} <= layers
+    assert not layers & {"technique", "narrative_evidence"} and not any(d.labels_of("genre") for d in docs)
+    lukashenko = [d for d in docs if any(s.attrs.get("speaker") == "Alexander Lukashenko" for s in d.spans_of("quote"))]
+    assert lukashenko  # quotes carry canonical speakers without any transformer
+    config, versions = json.loads(config), json.loads(versions)
+    assert config["pipeline"]["profile"] == "fast" and config["engine"]["name"] == "local"
+    assert versions["pipeline"] == "extract+segment+language+sentences+entities+quotes+tone"
