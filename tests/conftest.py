@@ -38,3 +38,11 @@ def seed_path(seeds_dir):
         return matches[0]
 
     return find
+
+
+@pytest.fixture(scope="session")
+def polnear_dir() -> Path:
+    path = SHARED / "data" / "polnear"
+    if not path.is_dir():
+        pytest.skip("../shared/data/polnear is not present")
+    return path

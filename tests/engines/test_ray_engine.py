@@ -88,7 +88,10 @@ def _assert_same(local, other):
     assert n_spans > 500  # real analysis happened: sentences, actors, quotes, techniques...
     assert other["vectors"].keys() == local["vectors"].keys()
     for doc_id, v in local["vectors"].items():
-        assert np.allclose(v, other["vectors"][doc_id], atol=1e-5)
+        # Stored as float16: another thread count or batch can flip the last bit, never more.
+        w = other["vectors"][doc_id]
+        assert np.allclose(v, w, atol=1e-3)
+        assert float(np.dot(v, w) / (np.linalg.norm(v) * np.linalg.norm(w))) > 0.9999
 
 
 def test_ray_actors_match_the_local_engine(local_ray, local_run, tmp_path, sources):

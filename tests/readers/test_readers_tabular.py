@@ -144,3 +144,25 @@ def test_parquet_rows_with_field_map_typed_dates_and_a_damaged_file(tmp_path):
     broken.write_bytes(b"PAR1" + b"\0" * 64)
     (err,) = _read(broken)
     assert isinstance(err, InputError) and err.source == str(broken) and err.problem.startswith("invalid Parquet file")
+
+
+def test_plain_text_with_a_pasted_link_stays_text(tmp_path, polnear_dir):
+    # A PolNeAR article (plain text, 60 lines) quotes one <a href=...>...</a>: read as
+    # HTML it lost all its text ("no article text found"); as a text file it reads fine.
+    article = polnear_dir / "train" / "text" / "huff-post_2016-06-17_trump-s-supporters-may-be-the-re.txt"
+    if not article.exists():
+        pytest.skip("PolNeAR article not present")
+    text = article.read_text(encoding="utf-8")
+    assert "</a>" in text
+    path = tmp_path / "export.jsonl"
+    records = [{"text": text}, {"text": "Short entry with <a href='https://x.org'>a link</a>."},
+               {"text": "Line one <b>bold</b>\nLine two <i>it</i>"}]
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    article_doc, short, marked = _read(path)
+    assert article_doc.raw_format == "text"
+    assert (short.raw_format, marked.raw_format) == ("html", "html")  # markup throughout: a fragment
+    from narrascope.pipeline import Pipeline, load_config
+
+    prepared = Pipeline.from_config(load_config(), "prepare")([article_doc])[0]
+    assert not prepared.meta.get("problem")
+    assert "Greensboro Coliseum" in prepared.text and prepared.text.count("\n") > 20

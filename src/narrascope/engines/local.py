@@ -10,7 +10,9 @@ point loses at most the batch in flight and a re-run completes it.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import sys
 import time
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -97,7 +99,21 @@ def summarise_warnings(warnings: list[str]) -> str:
     return "; ".join(rest)
 
 
-def _init_worker(config: dict[str, Any]) -> None:
+def limit_threads(threads: int) -> None:
+    """Give this process's encoder (torch) ``threads`` threads.
+
+    N workers each taking every core would oversubscribe the machine. numpy's BLAS is
+    held to one thread for the whole package (see ``narrascope/__init__.py``).
+    """
+    threads = max(1, int(threads))
+    os.environ["NARRASCOPE_THREADS"] = str(threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+
+
+def _init_worker(config: dict[str, Any], threads: int | None = None) -> None:
+    if threads is not None:
+        limit_threads(threads)
     for phase in ("prepare", "analyze"):
         _WORKER_PIPELINES[phase] = Pipeline.from_config(config, phase)
 
@@ -120,7 +136,7 @@ class _InProcess:
     """Executor-like wrapper so one code path serves workers=1 and workers>1."""
 
     def __init__(self, config: dict[str, Any]):
-        _init_worker(config)
+        _init_worker(config, threads=int(os.environ.get("NARRASCOPE_THREADS", "0")) or min(os.cpu_count() or 1, 8))
 
     def submit(self, fn: Callable, *args: Any) -> Future:
         fut: Future = Future()
@@ -144,6 +160,26 @@ class _Passthrough:
 
     def shutdown(self) -> None:
         pass
+
+
+class _Joined:
+    """Futures of the parts of one batch, read as one: documents in order, stage timings summed."""
+
+    def __init__(self, futures: list[Future]):
+        self.futures = futures
+
+    def done(self) -> bool:
+        return all(f.done() for f in self.futures)
+
+    def result(self) -> tuple[list[Document], dict[str, float]]:
+        docs: list[Document] = []
+        timings: dict[str, float] = {}
+        for fut in self.futures:
+            part, seconds = fut.result()
+            docs.extend(part)
+            for name, value in seconds.items():
+                timings[name] = timings.get(name, 0.0) + value
+        return docs, timings
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -207,7 +243,8 @@ def run_analysis(
         raise ValueError(f"unknown engine {engine!r} (local or ray)")
     elif workers > 1:
         executor = ProcessPoolExecutor(
-            max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(config,)
+            max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
+            initargs=(config, max(1, (os.cpu_count() or 1) // workers)),
         )
     else:
         executor = _InProcess(config)
@@ -286,7 +323,7 @@ def run_analysis(
             notify(d.source, "duplicate" if link else "stored", d.id)
 
     prepared_q: deque[tuple[Future, list[Document]]] = deque()
-    analysed_q: deque[tuple[Future, list[Document]]] = deque()
+    analysed_q: deque[tuple[Future | _Joined, list[Document]]] = deque()
     max_in_flight = workers * 2
 
     def drain_analysed(block: bool) -> None:
@@ -306,7 +343,10 @@ def run_analysis(
             add_timings(timings)
             fresh, copies = link_duplicates(docs)
             if fresh and analyze_names:
-                analysed_q.append((executor.submit(_run_phase, "analyze", fresh), copies))
+                # A batch is shared out among the workers, so that none idles on a small corpus.
+                size = -(-len(fresh) // workers)
+                parts = [fresh[i:i + size] for i in range(0, len(fresh), size)]
+                analysed_q.append((_Joined([executor.submit(_run_phase, "analyze", p) for p in parts]), copies))
             else:
                 f: Future = Future()
                 f.set_result((fresh, {}))

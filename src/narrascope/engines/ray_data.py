@@ -50,6 +50,26 @@ from .ray_engine import ensure_ray, import_ray
 DONE = "_DONE.json"
 COLUMNS = ("shard", "row", "id", "source", "fingerprint", "problem", "outlet", "language", "published", "title",
            "document", "prepared_layers", "vector_index", "vector_data", "stage_seconds")
+_BINARY_COLUMNS = {"vector_data"}
+_INT_COLUMNS = {"shard", "row"}
+
+
+def shard_schema():
+    """The Arrow schema of every shard file: fixed, so a batch whose column is all null
+    (no problems, no vectors) does not write a file that other readers cannot union."""
+    import pyarrow as pa
+
+    def kind(c: str):
+        return pa.int64() if c in _INT_COLUMNS else pa.binary() if c in _BINARY_COLUMNS else pa.string()
+
+    return pa.schema([(c, kind(c)) for c in COLUMNS])
+
+
+def to_table(out: dict[str, list]):
+    """A batch's output columns as an Arrow table with :func:`shard_schema`."""
+    import pyarrow as pa
+
+    return pa.Table.from_pydict({c: out[c] for c in COLUMNS}, schema=shard_schema())
 
 
 @dataclass
@@ -115,10 +135,10 @@ class _ShardActor:
     def __init__(self, config: dict[str, Any]):
         from .local import _init_worker
 
-        _init_worker(config)
+        _init_worker(config, threads=1)  # each actor holds one Ray CPU
         self.analyze = bool(config.get("pipeline", {}).get("analyze"))
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
+    def __call__(self, batch: dict[str, Any]):
         from .local import _run_phase
 
         out: dict[str, list] = {c: [] for c in COLUMNS}
@@ -144,7 +164,7 @@ class _ShardActor:
                     timings[k] = timings.get(k, 0.0) + v
         for i, (doc, (shard, row)) in enumerate(zip(docs, keys)):
             _emit(out, shard, row, doc, timings=timings if i == 0 else {}, prepared=prepared[i])
-        return out
+        return to_table(out)
 
 
 def _vector_columns(doc: Document | None) -> dict[str, Any]:
@@ -262,9 +282,9 @@ def _summarise(folder: Path) -> dict[str, Any]:
     try:
         pattern = str(folder / "*.parquet")
         rows, problems = con.execute(
-            "SELECT count(*), count(problem) FROM read_parquet(?)", [pattern]).fetchone()
+            "SELECT count(*), count(problem) FROM read_parquet(?, union_by_name = true)", [pattern]).fetchone()
         seconds: dict[str, float] = {}
-        for (blob,) in con.execute("SELECT stage_seconds FROM read_parquet(?)", [pattern]).fetchall():
+        for (blob,) in con.execute("SELECT stage_seconds FROM read_parquet(?, union_by_name = true)", [pattern]).fetchall():
             for k, v in json.loads(blob or "{}").items():
                 seconds[k] = seconds.get(k, 0.0) + float(v)
     finally:
@@ -292,7 +312,8 @@ def read_job(job: Path) -> tuple[dict[str, Any], Iterator[Document | InputError]
         con = duckdb.connect()
         try:
             cursor = con.execute(
-                "SELECT source, problem, document, prepared_layers, vector_index, vector_data FROM read_parquet(?) ORDER BY shard, row",
+                "SELECT source, problem, document, prepared_layers, vector_index, vector_data FROM read_parquet(?, union_by_name = true) "
+                "ORDER BY shard, row",
                 [str(job / "*.parquet")])
             while True:
                 chunk = cursor.fetchmany(256)

@@ -81,7 +81,7 @@ class _PhaseActor:
     def __init__(self, config: dict[str, Any]):
         from .local import _init_worker
 
-        _init_worker(config)
+        _init_worker(config, threads=1)  # each actor holds one Ray CPU
 
     def run(self, phase: str, batch: list) -> tuple[list, dict[str, float]]:
         from .local import _run_phase

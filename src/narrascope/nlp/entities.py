@@ -175,18 +175,23 @@ def ner_mentions(texts: list[str], sentences: list[list[tuple[int, int]]]) -> li
     nlp = get_spacy()
     ner = nlp.get_pipe("ner")
     import numpy as np
-    from spacy.attrs import SENT_START
+    from spacy.attrs import IDX, SENT_START
 
     docs = []
     for text, sents in zip(texts, sentences):
         sdoc = nlp.make_doc(text)
         # An entity never crosses a sentence or a line; one array write (per-token assignment is quadratic).
-        flags = np.full((len(sdoc), 1), -1, dtype=np.int64)
-        starts = {s for s, _ in sents}
-        for tok in sdoc:
-            if tok.i == 0 or tok.idx in starts or "\n" in sdoc[tok.i - 1].text_with_ws:
-                flags[tok.i, 0] = 1
+        # Token i starts a sentence when it is first, starts one of ours, or a newline lies between the
+        # previous token's start and its own (that is, in the previous token's text with whitespace).
         if len(sdoc):
+            idx = sdoc.to_array([IDX]).astype(np.int64).ravel()
+            breaks = np.fromiter((m.start() for m in _NEWLINE.finditer(text)), dtype=np.int64)
+            seen = np.searchsorted(breaks, idx, side="left")  # newlines before each token's start
+            first = np.zeros(len(idx), dtype=bool)
+            first[0] = True
+            first[1:] = seen[1:] > seen[:-1]
+            first |= np.isin(idx, np.fromiter((s for s, _ in sents), dtype=np.int64))
+            flags = np.where(first, 1, -1).astype(np.int64).reshape(-1, 1)
             sdoc.from_array([SENT_START], flags.view(np.uint64))
         docs.append(sdoc)
     out = []
@@ -200,6 +205,7 @@ def ner_mentions(texts: list[str], sentences: list[list[tuple[int, int]]]) -> li
 
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_NEWLINE = re.compile("\n")
 _ACRONYM_LIKE = re.compile(r"^[A-Z0-9./&-]+$")
 
 

@@ -93,9 +93,19 @@ def markup_kind(text: str) -> str | None:
 
 
 def looks_like_html_fragment(text: str) -> bool:
-    """True for a field or feed entry that holds markup rather than plain text."""
+    """True for a field or feed entry that holds markup rather than plain text.
+
+    Block tags (``<p>``, ``<br>``, ``<div>``, ...) make it markup. Inline tags alone
+    do only when they are not rare: plain text whose paragraphs are lines may carry a
+    pasted link or two (``<a href=...>...</a>``), and read as HTML it would lose every
+    line break and often all its text; a fragment without block tags has few lines.
+    """
     head = text[:20000]
-    return bool(_HTML_TAGS.search(head) or _FRAGMENT_TAGS.search(head))
+    if _HTML_TAGS.search(head):
+        return True
+    inline = len(_FRAGMENT_TAGS.findall(head))
+    lines = sum(1 for line in head.split("\n") if line.strip())
+    return inline > 0 and inline * 4 >= lines
 
 
 def url_lines(text: str) -> list[tuple[int, str]] | None:
