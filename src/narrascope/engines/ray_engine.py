@@ -11,8 +11,10 @@ on a cluster every node needs narrascope installed (the same version).
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import ConfigError
@@ -44,16 +46,42 @@ def ensure_ray(workers: int, address: str | None = None) -> bool:
         logging.getLogger(name).setLevel(logging.WARNING)
     if address:
         check_reachable(address)
+        use_token_auth_if_available()
     options = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
     try:
         if address:
             ray.init(address=address, **options)
         else:
-            ray.init(num_cpus=max(1, workers) + 1, **options)
+            # "local": a new instance for this run, even where `ray start` left a cluster to join.
+            ray.init(address="local", num_cpus=max(1, workers) + 1, **options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-        raise ConfigError(f"cannot start or reach {where}: {exc}") from None
+        hint = (" (a cluster with token authentication, Ray's default, needs its token here:"
+                " RAY_AUTH_TOKEN, or the head node's ~/.ray/auth_token copied to this machine)") if address else ""
+        raise ConfigError(f"cannot start or reach {where}: {exc}{hint}") from None
     return True
+
+
+def use_token_auth_if_available() -> None:
+    """Send this machine's Ray token when connecting to a cluster, unless RAY_AUTH_MODE says otherwise.
+
+    `ray start` (Ray 2.60) turns token authentication on by default, but a driver that
+    connects with ``ray.init(address=...)`` sends no token unless RAY_AUTH_MODE=token,
+    and is refused ("Failed to connect"). With a token at hand (RAY_AUTH_TOKEN,
+    RAY_AUTH_TOKEN_PATH, or ~/.ray/auth_token, where `ray start` writes it) we use it.
+    """
+    if "RAY_AUTH_MODE" in os.environ:
+        return
+    token_file = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    if not (os.environ.get("RAY_AUTH_TOKEN") or token_file.is_file()):
+        return
+    os.environ["RAY_AUTH_MODE"] = "token"
+    try:  # Ray caches its config when it is imported; re-read the environment
+        from ray._raylet import Config
+
+        Config.initialize("")
+    except (ImportError, AttributeError):  # pragma: no cover - other Ray versions read it at init
+        pass
 
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:
