@@ -234,9 +234,10 @@ def analyze_shards(
         from ..engines.local import pipeline_versions
 
         versions = pipeline_versions(config)
+        ctx = ray.data.DataContext.get_current()  # imports Ray Data, which sets up its loggers: quiet them after
         for name in ("ray", "ray.data"):
             logging.getLogger(name).setLevel(logging.WARNING)
-        ctx = ray.data.DataContext.get_current()
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "progress bars disabled": ours instead
         ctx.execution_options.preserve_order = True
         ctx.enable_progress_bars = False
         ctx.target_max_block_size = 4 * 1024 * 1024  # small blocks, so a big shard spreads over the actors

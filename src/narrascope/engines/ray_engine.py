@@ -44,6 +44,8 @@ def ensure_ray(workers: int, address: str | None = None) -> bool:
         return False
     for name in ("ray", "ray.data"):  # Ray's INFO chatter would bury narrascope's own output
         logging.getLogger(name).setLevel(logging.WARNING)
+    # Ray says on every start that token authentication is on (its default): not news to act on.
+    logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
     if address:
         check_reachable(address)
         use_token_auth_if_available()
