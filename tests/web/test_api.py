@@ -168,6 +168,16 @@ def test_security_headers_on_pages_api_and_errors(client):
         assert r.headers["x-content-type-options"] == "nosniff"
 
 
+def test_head_is_get_without_a_body(client):
+    for path in ("/", "/api/overview"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200 and head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == got.headers["content-length"] != "0"
+        assert "default-src 'self'" in head.headers["content-security-policy"]
+    assert client.head("/api/articles/nope").status_code == 404
+
+
 def test_request_body_limit(client):
     r = client.post("/api/analyse", content=b"{" + b" " * 2_100_000 + b"}", headers={"content-type": "application/json"})
     assert r.status_code == 413 and "limit" in r.json()["error"]

@@ -59,6 +59,10 @@ class SecurityMiddleware:
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         path = scope.get("path", "")
+        # HEAD is GET without the body (monitors, `curl -I`): the routes only declare GET.
+        head = scope.get("method") == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
 
         started = False
 
@@ -67,6 +71,8 @@ class SecurityMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         if self.token and not path.startswith(OPEN_PATHS) and not token_matches(request_token(headers), self.token):
