@@ -86,6 +86,19 @@ def test_unknown_article_is_a_clear_404(client):
     assert page.status_code == 404 and "no document with id doesnotexist" in page.text
 
 
+def test_search_matches_word_forms(client, store):
+    # The seeds say "sanctions", never "sanction": the stemmed index finds them anyway.
+    having = set(_doc_ids(store, "regexp_matches(lower(coalesce(title, '') || ' ' || text), '\\bsanctions?\\b') "
+                                 "AND id NOT IN (SELECT doc_id FROM duplicates)"))
+    data = client.get("/api/search", params={"q": "sanction"}).json()
+    assert data["total"] == len(having) > 0 and {r["id"] for r in data["results"]} == having
+    marked = {r["snippet"][s:e].lower() for r in data["results"] for s, e in r["matches"]}
+    assert "sanctions" in marked and marked <= {"sanction", "sanctions", "sanctioned", "sanctioning"}
+    from narrascope.web.search import query_terms
+
+    assert query_terms("России Россия") == query_terms("россии")  # Russian forms share a stem
+
+
 def test_search_ranks_and_filters(client, store):
     data = client.get("/api/search", params={"q": "Stoltenberg"}).json()
     having = set(_doc_ids(store, "lower(text) LIKE '%stoltenberg%' AND id NOT IN (SELECT doc_id FROM duplicates)"))

@@ -3,7 +3,9 @@
 DuckDB's ``fts`` extension cannot be loaded here (no build for this DuckDB on the
 package registry, and nothing is downloaded at run time), so the index is built with
 plain SQL: every document is tokenised (lower-cased runs of letters and digits, title
-included; Python's regex does this ~10x faster than DuckDB's here), the postings go
+included; Python's regex does this ~10x faster than DuckDB's here) and each word
+stemmed (Snowball: Russian for Cyrillic words, English for the rest, so "sanction"
+finds "sanctions" and "Россия" finds "России"), the postings go
 into an in-memory DuckDB as column arrays, and a query is one BM25 SQL statement with
 the filters joined in. The index is
 rebuilt when the store's documents change.
@@ -24,6 +26,29 @@ K1 = 1.2
 B = 0.75
 
 TOKEN_RE = re.compile(r"[^\W_]+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_STEMS: dict[str, str] = {}
+_STEM_LOCK = threading.Lock()
+
+
+def stem(word: str) -> str:
+    """The index term of one lower-cased word: its Snowball stem (cached)."""
+    found = _STEMS.get(word)
+    if found is None:
+        with _STEM_LOCK:
+            found = _STEMS[word] = _stemmer("russian" if _CYRILLIC.search(word) else "english").stemWord(word)
+    return found
+
+
+_STEMMERS: dict[str, object] = {}
+
+
+def _stemmer(language: str):
+    if language not in _STEMMERS:
+        import snowballstemmer
+
+        _STEMMERS[language] = snowballstemmer.stemmer(language)
+    return _STEMMERS[language]
 
 _DOCS_SQL = """
 SELECT d.seq, d.id, coalesce(d.outlet, '(unknown)'), d.published, d.title, d.language, coalesce(d.title, '') || ' ' || d.text,
@@ -76,8 +101,8 @@ class SearchHit:
 
 
 def query_terms(text: str) -> list[str]:
-    """The index's tokens of a query: lower-cased runs of letters and digits."""
-    return list(dict.fromkeys(t.lower() for t in TOKEN_RE.findall(text)))
+    """The index terms of a query: stems of its lower-cased runs of letters and digits."""
+    return list(dict.fromkeys(stem(t.lower()) for t in TOKEN_RE.findall(text)))
 
 
 class SearchIndex:
@@ -104,7 +129,9 @@ class SearchIndex:
     def _build(self, store) -> None:
         docs, postings = [], ([], [], [])
         for seq, doc_id, outlet, published, title, language, text, duplicate in store.query(_DOCS_SQL):
-            counts = Counter(TOKEN_RE.findall(text.lower()))
+            counts: Counter[str] = Counter()
+            for word, n in Counter(TOKEN_RE.findall(text.lower())).items():
+                counts[stem(word)] += n
             docs.append((seq, doc_id, outlet, published, title, language, sum(counts.values()), duplicate))
             postings[0].extend([seq] * len(counts))
             postings[1].extend(counts.keys())
@@ -198,7 +225,7 @@ def snippet(text: str, terms: list[str], width: int = 240) -> tuple[str, list[tu
     if not text:
         return "", []
     wanted = set(terms)
-    hits = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text) if m.group().lower() in wanted] if wanted else []
+    hits = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text) if stem(m.group().lower()) in wanted] if wanted else []
     if not hits:
         cut = text[:width]
         return cut + ("…" if len(text) > width else ""), []
