@@ -169,8 +169,11 @@ def run_once(folder: Path, profile: str, engine: str, workers: int, limit: int) 
     if startup is not None and seconds > startup:
         # documents after the first stored batch over the time after it
         steady = max(stored - local.BATCH_SIZE, 0) / (seconds - startup) if stored > local.BATCH_SIZE else None
+    from narrascope.nlp.encoder import resolve_precision
+
     return {
         "profile": profile, "engine": engine, "workers": workers, "documents": stored, "problems": problems,
+        "encoder_precision": resolve_precision(config),
         "seconds": seconds, "imports_seconds": imports, "startup_seconds": startup, "docs_per_s": stored / seconds,
         "steady_docs_per_s": steady, "stage_seconds": stage_seconds, "stage_total": stage_total,
         "overhead_seconds": seconds - stage_total if workers == 1 else None,
@@ -178,9 +181,12 @@ def run_once(folder: Path, profile: str, engine: str, workers: int, limit: int) 
     }
 
 
-def run_in_subprocess(folder: Path, spec: str, limit: int) -> dict[str, Any]:
+def run_in_subprocess(folder: Path, spec: str, limit: int, precision: str | None = None) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), str(folder), "--single", spec, "--limit-full", str(limit)]
-    out = subprocess.run(command, capture_output=True, text=True)
+    env = dict(os.environ)
+    if precision:
+        env["NARRASCOPE_ENCODER_PRECISION"] = precision
+    out = subprocess.run(command, capture_output=True, text=True, env=env)
     if out.returncode != 0:
         raise SystemExit(f"benchmark run {spec} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -188,7 +194,7 @@ def run_in_subprocess(folder: Path, spec: str, limit: int) -> dict[str, Any]:
 
 def report(r: dict[str, Any]) -> str:
     docs = r["documents"]
-    head = (f"{r['profile']:4s} {r['engine']:6s} workers={r['workers']}: {docs} docs in {r['seconds']:.1f} s = "
+    head = (f"{r['profile']:4s} {r['engine']:6s} workers={r['workers']} encoder {r['encoder_precision']}: {docs} docs in {r['seconds']:.1f} s = "
             f"{r['docs_per_s']:.1f} docs/s end to end")
     if r["steady_docs_per_s"]:
         head += f", {r['steady_docs_per_s']:.1f} after the first batch (start-up {r['startup_seconds']:.1f} s)"
@@ -262,6 +268,8 @@ def main() -> int:
     parser.add_argument("--runs", nargs="+", default=DEFAULT_RUNS, metavar="SPEC",
                         help="profile:engine:workers, e.g. full:ray:2 (default: %(default)s)")
     parser.add_argument("--markdown", action="store_true", help="also print Markdown tables for docs/BENCHMARKS.md")
+    parser.add_argument("--encoder-precision", choices=["fp32", "bf16", "auto"], default=None,
+                        help="the encoder's arithmetic for every run (default: the config's, fp32)")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write every run's numbers to FILE")
     parser.add_argument("--single", default=None, help=argparse.SUPPRESS)  # one run, JSON out (used internally)
     args = parser.parse_args()
@@ -277,7 +285,7 @@ def main() -> int:
     for spec in args.runs:
         profile = spec.split(":")[0]
         limit = args.limit_full if profile == "full" else args.limit_fast
-        result = run_in_subprocess(args.folder, spec, limit)
+        result = run_in_subprocess(args.folder, spec, limit, args.encoder_precision)
         results.append(result)
         print(report(result), flush=True)
     if args.json:

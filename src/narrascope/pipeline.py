@@ -112,6 +112,9 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     if overrides:
         config = _merge(config, overrides)
     config = apply_profile(config, profile)
+    from .nlp.encoder import check_precision
+
+    check_precision(config.get("encoder", {}).get("precision", "fp32"))
     for phase in ("prepare", "analyze"):
         for name in config.get("pipeline", {}).get(phase, []):
             get_stage(name)  # fail early on unknown names
@@ -153,6 +156,9 @@ class Pipeline:
 
     @classmethod
     def from_config(cls, config: dict[str, Any], phase: str) -> "Pipeline":
+        from .nlp import encoder
+
+        encoder.configure(config)  # the shared encoder pass follows the config's [encoder] settings
         return cls.from_names(list(config.get("pipeline", {}).get(phase, [])), config)
 
     @property

@@ -101,3 +101,59 @@ def test_packed_windows_compute_fewer_positions_than_sliding_ones(seeds_dir):
     packed = sum(n for _, n, _, _ in plan_windows(_line_numbers(text, offsets)))
     sliding = 254 * len(_window_starts(len(offsets), 254, 64))
     assert len(offsets) <= packed < sliding
+
+
+def test_precision_comes_from_the_config_and_bad_values_are_named(tmp_path, monkeypatch):
+    from narrascope.errors import ConfigError
+    from narrascope.nlp import encoder as enc
+    from narrascope.pipeline import load_config
+
+    monkeypatch.delenv("NARRASCOPE_ENCODER_PRECISION", raising=False)
+    assert load_config()["encoder"]["precision"] == "fp32" and enc.resolve_precision(load_config()) == "fp32"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[encoder]\nprecision = "bf16"\n', encoding="utf-8")
+    assert enc.resolve_precision(load_config(cfg)) == "bf16"
+    cfg.write_text('[encoder]\nprecision = "fp16"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[encoder\] precision = 'fp16': use one of fp32, bf16, auto"):
+        load_config(cfg)
+    monkeypatch.setenv("NARRASCOPE_ENCODER_PRECISION", "int4")
+    with pytest.raises(ConfigError, match="NARRASCOPE_ENCODER_PRECISION"):
+        enc.resolve_precision(load_config())
+    monkeypatch.setenv("NARRASCOPE_ENCODER_PRECISION", "auto")
+    assert enc.resolve_precision(load_config()) == ("bf16" if enc.cpu_has_bf16_matmul() else "fp32")
+
+
+def test_bf16_pass_stays_close_to_fp32(seeds_dir, monkeypatch):
+    from narrascope.nlp import encoder as enc
+
+    if not enc.cpu_has_bf16_matmul():
+        pytest.skip("no AMX on this CPU: bf16 would be emulated")
+    text = sorted(seeds_dir.glob("003_*.txt"))[0].read_text(encoding="utf-8")
+    monkeypatch.setenv("NARRASCOPE_ENCODER_PRECISION", "fp32")
+    fp32 = enc.Encoder()
+    monkeypatch.setenv("NARRASCOPE_ENCODER_PRECISION", "bf16")
+    bf16 = enc.Encoder()
+    assert (fp32.precision, bf16.precision) == ("fp32", "bf16")
+    a, b = fp32.encode_texts([text])[0], bf16.encode_texts([text])[0]
+    assert np.array_equal(a.offsets, b.offsets)
+    x, y = a.token_embeddings, b.token_embeddings
+    cos = (x * y).sum(1) / (np.linalg.norm(x, axis=1) * np.linalg.norm(y, axis=1))
+    assert cos.min() > 0.999 and not np.array_equal(x, y)  # close, and really computed another way
+
+
+def test_a_config_with_another_precision_reloads_the_shared_encoder(monkeypatch):
+    from narrascope.nlp import encoder as enc
+    from narrascope.pipeline import load_config
+
+    monkeypatch.delenv("NARRASCOPE_ENCODER_PRECISION", raising=False)
+    enc.configure(load_config())
+    first = enc.get_encoder()
+    assert first.precision == "fp32"
+    enc.configure(load_config())
+    assert enc.get_encoder() is first  # same settings: kept
+    enc.configure(load_config(overrides={"encoder": {"precision": "bf16"}}))
+    try:
+        assert enc.get_encoder() is not first and enc.get_encoder().precision == "bf16"
+    finally:
+        enc.configure(load_config())
+    assert enc.get_encoder().precision == "fp32"

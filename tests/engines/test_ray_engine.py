@@ -101,7 +101,7 @@ def test_ray_actors_match_the_local_engine(local_ray, local_run, tmp_path, sourc
     assert stats.stored == 13 and not stats.problems
     ray_run = _contents(db)
     _assert_same(local_run, ray_run)
-    assert ray_run["runs"][-1]["engine"] == {"name": "ray", "workers": 2, "address": None}
+    assert ray_run["runs"][-1]["engine"] == {"name": "ray", "workers": 2, "address": None, "encoder_precision": "fp32"}
     assert ray_run["runs"][-1]["pipeline"]["profile"] == "full"
 
 

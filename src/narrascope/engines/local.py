@@ -248,7 +248,11 @@ def run_analysis(
         )
     else:
         executor = _InProcess(config)
-    run_id = store.start_run({**config, "engine": {"name": engine, "workers": workers, "address": address}}, versions)
+    from ..nlp.encoder import resolve_precision
+
+    # Recorded as decided here; on a cluster each worker decides for itself ("auto", or its environment).
+    run_engine = {"name": engine, "workers": workers, "address": address, "encoder_precision": resolve_precision(config)}
+    run_id = store.start_run({**config, "engine": run_engine}, versions)
 
     signatures: dict[str, Any] = {}  # doc id -> minhash, kept here until the doc is saved
 
