@@ -204,7 +204,8 @@ def _analyze_shards(sources, out_dir, config, workers, address, options, quiet) 
         if not quiet:
             console.print(f"job {done}/{total}: {status}")
 
-    stats = analyze_shards(sources, out_dir, config, workers=workers, address=address, options=options, on_job=on_job)
+    stats = analyze_shards(sources, out_dir, config, workers=workers, address=address, options=options, on_job=on_job,
+                           progress=not quiet and console.is_terminal)
     table = Table(title=f"narrascope analyze (Ray Data shards) → {out_dir}", header_style="bold")
     table.add_column("what")
     table.add_column("count", justify="right")

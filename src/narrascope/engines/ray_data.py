@@ -214,10 +214,12 @@ def analyze_shards(
     shards_per_job: int = 16,
     batch_size: int = 64,
     on_job: Callable[[int, int, str], None] | None = None,
+    progress: bool = False,
 ) -> ShardStats:
     """Analyse the files in ``sources`` with Ray Data into Parquet shards under ``out_dir``.
 
     ``on_job(done, total, status)`` is called after each job (status "done" or "skipped").
+    ``progress`` shows Ray Data's progress bars (rows through each operator) during a job.
     """
     options = options or ReadOptions()
     paths = list_input_files(sources)
@@ -239,7 +241,7 @@ def analyze_shards(
             logging.getLogger(name).setLevel(logging.WARNING)
         logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "progress bars disabled": ours instead
         ctx.execution_options.preserve_order = True
-        ctx.enable_progress_bars = False
+        ctx.enable_progress_bars = progress
         ctx.target_max_block_size = 4 * 1024 * 1024  # small blocks, so a big shard spreads over the actors
         for number, group in enumerate(jobs, 1):
             key = job_key(group, config, options)
