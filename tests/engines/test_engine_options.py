@@ -61,6 +61,18 @@ def test_profiles_replace_stage_lists_and_come_from_the_config(tmp_path):
     assert load_config(mine, profile="fast")["pipeline"]["analyze"] == fast["pipeline"]["analyze"]
 
 
+def test_stages_lists_profiles_and_encoder_precision(monkeypatch):
+    from narrascope.nlp.encoder import cpu_has_bf16_matmul
+
+    monkeypatch.delenv("NARRASCOPE_ENCODER_PRECISION", raising=False)
+    r = _cli("stages")
+    assert r.returncode == 0, r.stderr
+    assert "profile full (default): the lists above" in r.stdout
+    assert "profile fast: analyze = entities → quotes → tone" in r.stdout
+    assert "encoder precision: fp32 (" in r.stdout
+    assert ("[encoder] precision = \"auto\" would use bf16" in r.stdout) == cpu_has_bf16_matmul()
+
+
 def test_fast_profile_finds_actors_and_quotes_but_no_model_layers(tmp_path, seeds_dir):
     db = tmp_path / "fast.duckdb"
     r = _cli("analyze", str(seeds_dir), "--profile", "fast", "--db", str(db), "-q")
