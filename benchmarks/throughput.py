@@ -1,6 +1,11 @@
 """End-to-end throughput by profile, engine and workers, with per-stage rates, peak memory and sizing.
 
     python benchmarks/throughput.py [FOLDER] [--limit-full 128] [--limit-fast 512] [--runs SPEC ...] [--markdown]
+                                    [--encoder-precision fp32|bf16|auto] [--json FILE]
+
+Numbers recorded in docs/BENCHMARKS.md ("Engines and profiles throughput") came from
+``--limit-full 256 --limit-fast 512 --markdown`` and, for bf16,
+``--limit-full 256 --runs full:local:1 full:local:2 full:ray:2 --encoder-precision bf16 --markdown``.
 
 Each run is a fresh Python process analysing the first N texts of FOLDER (default
 ../shared/data/polnear/train/text: plain-text news, 744 words on average) into an
