@@ -105,6 +105,29 @@ def test_direct_quotes_in_any_marks(text, content):
     assert spans[0].label == "direct" and spans[0].attrs["speaker"] == "Alexander Lukashenko"
 
 
+def test_doubled_apostrophes_are_quote_marks_and_offsets_stay():
+    # Wire and archive texts (PolNeAR's New York Times articles) quote with ''...''.
+    text = ("''Voters are very dubious about our ability to remake the world,'' said Newt Gingrich, "
+            "the former House speaker.\n\nMr. Ridge said: ''Bombast doesn't cut it. Inexperience doesn't cut it.''")
+    doc = analyse(text)
+    first = quotes_with(doc, "Voters are very dubious")
+    assert len(first) == 1 and first[0].label == "direct"
+    assert "remake the world" in first[0].text_of(doc) and first[0].attrs["speaker"] == "Newt Gingrich"
+    second = quotes_with(doc, "Bombast")
+    assert len(second) == 1 and second[0].text_of(doc).rstrip("'").endswith("Inexperience doesn't cut it.")
+    assert doc.text[slice(*second[0].attrs["cue"])] == "said" and second[0].attrs["speaker"] == "Ridge"
+    assert "''" in doc.text  # the stored text is untouched
+
+
+def test_cue_after_and_takes_the_subject_of_the_first_verb():
+    doc = analyse("Harry Reid caucused in Nevada on Saturday and says he voted for neither candidate.\n\n"
+                  "Prices rose and fell.")
+    spans = quotes_with(doc, "he voted for neither")
+    assert len(spans) == 1 and spans[0].attrs["speaker"] == "Harry Reid"
+    assert doc.text[slice(*spans[0].attrs["cue"])] == "says"
+    assert len(doc.spans_of("quote")) == 1
+
+
 def test_block_quote_after_colon_paragraph():
     text = ("Jens Stoltenberg spoke in Brussels on Thursday.\n\n"
             "He told the press conference:\n\n"

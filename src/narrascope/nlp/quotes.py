@@ -410,6 +410,40 @@ def _source_left(tokens: list[Token], cue_idx: int, lo: int) -> tuple[int, int] 
     return _np_left(tokens, b, lo)
 
 
+_SUBJECT_PRONOUNS = frozenset("he she they".split())
+
+
+def _coordinated_subject(tokens: list[Token], cue_idx: int, lo: int) -> tuple[int, int] | None:
+    """The subject of "X <verb> ... and <cue>" ("Reid caucused in Nevada and says he voted").
+
+    Without a parser: the nearest name or he/she/they before the "and" that is followed
+    by a lowercase finite-looking verb (-ed, -s, an auxiliary), within 25 tokens and
+    not across a quote mark or a semicolon.
+    """
+    b = cue_idx
+    while b > lo and (tokens[b - 1].lower in _AUX or tokens[b - 1].lower.endswith("ly") and tokens[b - 1].text.islower()):
+        b -= 1
+    if b <= lo or tokens[b - 1].lower != "and":
+        return None
+    k = b - 2
+    while k >= lo and b - k <= 25:
+        t = tokens[k]
+        if t.text in _QUOTE_CHARS or t.text == ";":
+            return None
+        nxt = tokens[k + 1]
+        verb_like = nxt.text.islower() and (nxt.lower in _AUX or nxt.lower.endswith("ed")
+                                            or (nxt.lower.endswith("s") and len(nxt.lower) > 3))
+        if verb_like and (t.lower in _SUBJECT_PRONOUNS or _capitalised(t)):
+            if t.lower in _SUBJECT_PRONOUNS:
+                return k, k + 1
+            found = _np_left(tokens, k + 1, lo)
+            if found is not None and _np_kind(tokens, *found) == "name":
+                return found
+            return None
+        k -= 1
+    return None
+
+
 def _np_left(tokens: list[Token], b: int, lo: int) -> tuple[int, int] | None:
     a = b
     while a > lo and b - a < 8:
@@ -546,6 +580,8 @@ def _frames_in_sentence(tokens: list[Token], lo: int, hi: int, regions: list[tup
                 frames.append(frame)
             continue
         left = _source_left(tokens, ci, lo)
+        if left is None and not form.endswith("ing"):
+            left = _coordinated_subject(tokens, ci, lo)
         # "TASS quoted the Belarusian leader as saying": the quoted one speaks.
         if cue.lemma == "say" and ci - 1 > lo and tokens[ci - 1].lower == "as":
             k = ci - 2
@@ -622,10 +658,27 @@ def _according_frame(tokens: list[Token], ci: int, cj: int, lo: int, hi: int) ->
 
 
 # -- extraction -----------------------------------------------------------------------------
+_PAIR_OPEN = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))''(?=[^\s'])", re.MULTILINE)
+_PAIR_CLOSE = re.compile(r"(?<=[^\s'])''(?=[\s.,;:!?)\]—–-]|$)", re.MULTILINE)
+
+
+def _single_quote_pairs_as_marks(text: str) -> str:
+    """Two apostrophes used as a quote mark (''...'' in some wire and archive texts) as one ".
+
+    The text keeps its length, so every offset stays valid: an opening '' becomes ' "'
+    (space, mark: the mark sits next to the quoted word) and a closing one '" '.
+    """
+    if "''" not in text:
+        return text
+    text = _PAIR_OPEN.sub(' "', text)
+    return _PAIR_CLOSE.sub('" ', text)
+
+
 def extract_quotes(text: str, sentences: list[tuple[int, int]] | None = None, entity_spans: list[Any] | None = None,
                    model: "QuoteModel | None" = None) -> list[Attribution]:
     """All quotes and reported speech in ``text`` (one paragraph per line), scored and speaker-resolved."""
     model = model if model is not None else get_model()
+    text = _single_quote_pairs_as_marks(text)
     paragraphs = split_paragraphs(text)
     if sentences is None:
         sentences = split_sentences(text, "en")
