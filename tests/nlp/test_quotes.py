@@ -128,6 +128,31 @@ def test_cue_after_and_takes_the_subject_of_the_first_verb():
     assert len(doc.spans_of("quote")) == 1
 
 
+@pytest.mark.parametrize("text,speaker,content_start", [
+    ("Marley Anderson, 21, a junior from Las Vegas, said she turned out at her first caucus on Saturday.",
+     "Marley Anderson", "she turned out"),
+    ("And on Tuesday, Kevin Brady, chairman of the House Ways and Means Committee, said that Republicans "
+     "might delay the tax.", "Kevin Brady", "that Republicans might"),
+    ("Shane Shook, a cyber security expert who has helped investigate some of the breaches uncovered to date, "
+     "said he did not see convincing evidence in the report.", "Shane Shook", "he did not see"),
+])
+def test_long_appositives_between_name_and_cue(text, speaker, content_start):
+    doc = analyse(text)
+    spans = doc.spans_of("quote")
+    assert len(spans) == 1 and spans[0].attrs["speaker"] == speaker
+    assert spans[0].text_of(doc).startswith(content_start)
+
+
+def test_title_case_headline_cue():
+    doc = analyse("Trump Says He Never Pledged To Kill Family Members Of Terrorists\n\n"
+                  "Donald Trump was in Ohio on Monday. The Rally Was Held Outside The Arena In Columbus.")
+    says = [s for s in doc.spans_of("quote") if doc.text[slice(*s.attrs["cue"])] == "Says"]
+    assert len(says) == 1 and says[0].attrs["speaker"] == "Trump"
+    assert says[0].text_of(doc) == "He Never Pledged To Kill Family Members Of Terrorists"
+    # Only speech verbs of the hand lexicon count in title case: not "Was Held".
+    assert {doc.text[slice(*s.attrs["cue"])] for s in doc.spans_of("quote")} <= {"Says", "Pledged"}
+
+
 def test_block_quote_after_colon_paragraph():
     text = ("Jens Stoltenberg spoke in Brussels on Thursday.\n\n"
             "He told the press conference:\n\n"

@@ -368,6 +368,11 @@ def _find_cues(tokens: list[Token], masked: list[tuple[int, int]], extra_forms: 
     forms = {**(extra_forms or {}), **cue_forms()}
     phrases = cue_phrase_forms()
     cues: list[_Cue] = []
+    # A headline in title case ("Trump Says He Never Pledged ...") capitalises its cue too:
+    # there, a capitalised form of the hand lexicon is a cue (not the learned extra forms).
+    words = [t for t in tokens if t.text[:1].isalpha()]
+    title_case = len(words) >= 4 and sum(t.text[0].isupper() for t in words) >= 0.8 * len(words)
+    hand = cue_forms() if title_case else {}
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -387,6 +392,8 @@ def _find_cues(tokens: list[Token], masked: list[tuple[int, int]], extra_forms: 
             continue
         if low in forms and not (tok.text[0].isupper() and i > 0 and tokens[i - 1].text not in ".!?“\"«:"):
             cues.append(_Cue(i, i + 1, forms[low]))
+        elif title_case and low in hand and i > 0:
+            cues.append(_Cue(i, i + 1, hand[low]))
         i += 1
     return cues
 
@@ -397,15 +404,21 @@ def _source_left(tokens: list[Token], cue_idx: int, lo: int) -> tuple[int, int] 
     while b > lo and (tokens[b - 1].lower in _AUX or tokens[b - 1].lower.endswith("ly") and tokens[b - 1].text.islower()):
         b -= 1
     if b > lo and tokens[b - 1].text == ",":
-        # "Kerr Putney, the police chief, said": an appositive between subject and cue.
+        # "Kerr Putney, the police chief, said", "Chris Cox, who runs the NRA’s lobbying arm, says",
+        # "Marley Anderson, 21, a junior from Las Vegas, said": an appositive (of up to 40 tokens,
+        # commas inside) between a name and the cue. The name opens its clause: it starts the
+        # sentence or follows a comma, a dash or "and"/"but" ("And on Tuesday, Kevin Brady, ...").
         k = b - 2
-        # "Chris Cox, who runs the NRA’s lobbying arm, says": the appositive may be a who-clause.
-        while k > lo and tokens[k].text != "," and b - k < 14 and (tokens[k].lower not in _CLAUSE_WORDS or tokens[k].lower == "who"):
+        while k > lo and b - k <= 40:
+            t = tokens[k]
+            if t.text in _QUOTE_CHARS or t.text == ";":
+                return None
+            if t.text == ",":
+                inner = _np_left(tokens, k, lo)
+                if inner is not None and _np_kind(tokens, *inner) == "name" and (
+                        inner[0] == lo or tokens[inner[0] - 1].text in ",(—–-" or tokens[inner[0] - 1].lower in ("and", "but")):
+                    return inner[0], b - 1
             k -= 1
-        if k > lo and tokens[k].text == "," and (tokens[k + 1].lower in _DETERMINERS | {"who"} or _capitalised(tokens[k + 1])):
-            inner = _np_left(tokens, k, lo)
-            if inner is not None and _np_kind(tokens, *inner) == "name":
-                return inner[0], b - 1
         return None
     return _np_left(tokens, b, lo)
 
