@@ -153,6 +153,16 @@ def test_title_case_headline_cue():
     assert {doc.text[slice(*s.attrs["cue"])] for s in doc.spans_of("quote")} <= {"Says", "Pledged"}
 
 
+def test_according_to_a_source_without_a_capital():
+    doc = analyse("According to early results of exit polls conducted for the networks, nearly half of "
+                  "primary voters in Alabama were black.\n\nTurnout was high in Minsk, according to state media.")
+    first = quotes_with(doc, "nearly half of")[0]
+    assert first.text_of(doc) == "nearly half of primary voters in Alabama were black"
+    assert doc.text[slice(*first.attrs["source"])].startswith("early results of exit polls")
+    second = quotes_with(doc, "Turnout was high")[0]
+    assert second.text_of(doc) == "Turnout was high in Minsk" and doc.text[slice(*second.attrs["source"])] == "state media"
+
+
 def test_block_quote_after_colon_paragraph():
     text = ("Jens Stoltenberg spoke in Brussels on Thursday.\n\n"
             "He told the press conference:\n\n"

@@ -513,14 +513,17 @@ def credible_source(tokens: list[Token], a: int, b: int, cue: int, lo: int) -> b
     return not (truncated and lowercase_start)
 
 
-def _np_right(tokens: list[Token], a: int, hi: int) -> tuple[int, int] | None:
+def _np_right(tokens: list[Token], a: int, hi: int, any_start: bool = False) -> tuple[int, int] | None:
+    """Token range of the noun phrase starting at ``a``: a name, a pronoun or a determiner first
+    (``any_start``: any word, for "according to recent polls", where a source always follows)."""
     b = a
     while b < hi and b - a < 10:
         t = tokens[b]
         if not (t.text[0].isalnum() or t.text in "’'&-") or (t.lower in _CLAUSE_WORDS | {"who", "in", "on", "during", "at"} and b > a):
             break
         b += 1
-    if b == a or not (_capitalised(tokens[a]) or tokens[a].lower in _DETERMINERS - {"that", "this"} or tokens[a].lower in PRONOUNS):
+    if b == a or not (any_start or _capitalised(tokens[a]) or tokens[a].lower in _DETERMINERS - {"that", "this"}
+                      or tokens[a].lower in PRONOUNS):
         return None
     return a, b
 
@@ -648,7 +651,7 @@ def _preposed_content(tokens: list[Token], a: int, lo: int) -> tuple[int, int] |
 
 
 def _according_frame(tokens: list[Token], ci: int, cj: int, lo: int, hi: int) -> _Frame | None:
-    right = _np_right(tokens, cj, hi)
+    right = _np_right(tokens, cj, hi, any_start=True)
     if right is None:
         return None
     a, b = right
