@@ -80,6 +80,19 @@ def test_seed_004_block_quotes_of_lukashenko(seeds):
         assert doc.text[s.start] == "“" and doc.text[s.end - 1] == "”"
 
 
+def test_headline_words_are_not_speakers(seeds):
+    # Seed 000 stitches headlines in title case ("... Next Target For Russia ...") between its
+    # excerpts: a pronoun after them must reach a person, not a headline phrase.
+    function_words = {"For", "In", "Of", "To", "On", "At", "The", "Should", "Is", "And"}
+    for key in ("000", "001"):
+        speakers = [s.attrs["speaker"] for s in seeds[key].spans_of("quote") if s.attrs["speaker"]]
+        bad = [sp for sp in speakers if set(sp.split()) & function_words and len(sp.split()) > 1
+               and not sp.lower().startswith(("the ", "his ", "her "))]
+        assert not bad, (key, bad)
+    lukashenka = [s for s in seeds["000"].spans_of("quote") if (s.attrs["speaker"] or "").endswith(("Lukashenka", "Lukashenko"))]
+    assert len(lukashenka) >= 15
+
+
 def test_scare_quotes_are_not_quotes(seeds):
     doc = seeds["004"]
     # ‘Western partners’ and “deep state” are labels the author puts in quotes, not anyone's words.

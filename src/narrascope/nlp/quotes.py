@@ -279,10 +279,23 @@ def person_mentions(doc_text: str, quote_mask: list[tuple[int, int]], entity_spa
     return sorted(out, key=lambda m: m.start)
 
 
+_FUNCTION_WORDS = frozenset("in for of to on at with and or the a an is are was were as by from after over into "
+                            "about against under than should would could will can may might must does do did "
+                            "why what how when where which whose".split())
+
+
+def _title_case(tokens: list[Token]) -> bool:
+    """A line whose words are (nearly) all capitalised: a headline."""
+    words = [t for t in tokens if t.text[:1].isalpha()]
+    return len(words) >= 4 and sum(t.text[0].isupper() for t in words) >= 0.8 * len(words)
+
+
 def _heuristic_mentions(text: str, quote_mask: list[tuple[int, int]]) -> list[Mention]:
     raw: list[tuple[int, int, list[Token], bool]] = []
     for ps, pe in split_paragraphs(text):
         tokens = tokenize(text, ps, pe)
+        if _title_case(tokens):
+            continue  # a headline capitalises every word: "Belarus Is Next Target For Russia" names nobody
         i = 0
         while i < len(tokens):
             if not _capitalised(tokens[i]):
@@ -292,6 +305,9 @@ def _heuristic_mentions(text: str, quote_mask: list[tuple[int, int]]) -> list[Me
             while j + 1 < len(tokens) and (_capitalised(tokens[j + 1]) or (tokens[j + 1].text == "." and tokens[j].lower in ("mr", "mrs", "ms", "dr", "gen", "sen", "gov", "rep", "pres", "st") and j + 2 < len(tokens) and _capitalised(tokens[j + 2]))):
                 j += 1
             run = [t for t in tokens[i : j + 1] if t.text != "."]
+            # A capitalised function word ends what came before it: "In Belarus", "Target For Russia".
+            cut = max((k + 1 for k, t in enumerate(run) if t.lower in _FUNCTION_WORDS), default=0)
+            run = run[cut:]
             after_place_word = i > 0 and tokens[i - 1].lower in ("in", "into", "from", "across", "throughout", "near", "toward", "towards")
             sentence_initial = i == 0 or tokens[i - 1].text in ".!?“\"«:"
             if sentence_initial and run and run[0].lower in _SENTENCE_START_WORDS:
@@ -370,8 +386,7 @@ def _find_cues(tokens: list[Token], masked: list[tuple[int, int]], extra_forms: 
     cues: list[_Cue] = []
     # A headline in title case ("Trump Says He Never Pledged ...") capitalises its cue too:
     # there, a capitalised form of the hand lexicon is a cue (not the learned extra forms).
-    words = [t for t in tokens if t.text[:1].isalpha()]
-    title_case = len(words) >= 4 and sum(t.text[0].isupper() for t in words) >= 0.8 * len(words)
+    title_case = _title_case(tokens)
     hand = cue_forms() if title_case else {}
     i = 0
     while i < len(tokens):
