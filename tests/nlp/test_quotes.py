@@ -80,6 +80,21 @@ def test_seed_004_block_quotes_of_lukashenko(seeds):
         assert doc.text[s.start] == "“" and doc.text[s.end - 1] == "”"
 
 
+def test_seed_003_with_entities_pronouns_skip_names_inside_reported_speech(seed_path):
+    # "Ms Bickauskaite also echoed the warnings of western leaders who have claimed that Putin
+    # aims to simply subsume Belarus ... She wrote: “...”": with the entities stage, Putin is a
+    # person mention, but one inside what others are reported to say; "She" is Bickauskaite.
+    path = seed_path("003")
+    doc = Document(source=str(path), raw=path.read_text(encoding="utf-8"), raw_format="text")
+    Pipeline.from_names(["extract", "segment", "language", "sentences", "entities", "quotes"])([doc])
+    spans = doc.spans_of("quote")
+    she = [s for s in spans if s.attrs.get("source") and doc.text[slice(*s.attrs["source"])] in ("She", "she")]
+    assert len(she) >= 5 and {s.attrs["speaker"] for s in she} == {"Monika Bickauskaite"}
+    assert not [s for s in spans if s.attrs["speaker"] == "Vladimir Putin"]
+    nato = quotes_with(doc, "has also agreed that Belarus must stop")
+    assert nato and nato[0].attrs["speaker"] == "Jens Stoltenberg"
+
+
 def test_headline_words_are_not_speakers(seeds):
     # Seed 000 stitches headlines in title case ("... Next Target For Russia ...") between its
     # excerpts: a pronoun after them must reach a person, not a headline phrase.

@@ -890,14 +890,24 @@ def _quote_covers(text: str, cs: int, ce: int, inside: list[tuple[int, int]]) ->
 # -- speakers ----------------------------------------------------------------------------
 def _resolve_speakers(text: str, atts: list[Attribution], quote_mask: list[tuple[int, int]], entity_spans: list[Any] | None) -> None:
     mentions = person_mentions(text, quote_mask, entity_spans)
+    # What someone else is reported to say is not where "she" or "the expert" points: in "leaders
+    # who have claimed that Putin aims to subsume Belarus. She wrote: ..." she is not Putin.
+    # A name that is itself a source ("..., according to Monika Bickauskaite") stays a candidate.
+    sources = [a.source for a in atts if a.source is not None]
+    reported = [p for a in atts for p in (a.parts or [a.content])]
+    demoted = {(m.start, m.end) for m in mentions
+               if _inside(m.start, m.end, reported) and not _overlaps(m.start, m.end, sources)}
     for att in atts:
         if att.speaker is not None or att.source is None:
             continue
-        att.speaker = resolve_speaker(text, att.source, mentions)
+        att.speaker = resolve_speaker(text, att.source, mentions, demoted)
 
 
-def resolve_speaker(text: str, source: tuple[int, int], mentions: list[Mention]) -> str | None:
-    """The canonical actor a source span refers to: a name inside it, else (pronoun, role) the last person before it."""
+def resolve_speaker(text: str, source: tuple[int, int], mentions: list[Mention],
+                    demoted: set[tuple[int, int]] | None = None) -> str | None:
+    """The canonical actor a source span refers to: a name inside it, else (pronoun, role) the last person
+    before it, preferring persons not ``demoted`` (named only inside what someone else is reported to say;
+    quotes are never candidates)."""
     ss, se = source
     inside = [m for m in mentions if ss <= m.start and m.end <= se]
     if inside:
@@ -913,6 +923,8 @@ def resolve_speaker(text: str, source: tuple[int, int], mentions: list[Mention])
         before = [m for m in mentions if m.end <= ss and m.person]
         if head == "who":
             before = [m for m in before if ss - m.end <= 4]
+        elif demoted:
+            before = [m for m in before if (m.start, m.end) not in demoted] or before
         if before:
             return before[-1].name
         return None
