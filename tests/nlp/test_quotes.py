@@ -95,6 +95,20 @@ def test_seed_003_with_entities_pronouns_skip_names_inside_reported_speech(seed_
     assert nato and nato[0].attrs["speaker"] == "Jens Stoltenberg"
 
 
+def test_word_runs_that_name_nobody_give_no_speaker():
+    from narrascope.nlp.quotes import plausible_speaker
+
+    # Source runs the rules took on the seeds before this check, shown as speakers in the report.
+    for run in ("helped", "requires", "well", "Facing popular", "the two countries’", "any such",
+                "regardless of the self-interested"):
+        assert not plausible_speaker(run), run
+    for run in ("officials", "critics", "the expert", "US defence official", "European Union", "Russian"):
+        assert plausible_speaker(run), run
+    doc = analyse("Belarus has helped support Putin, according to the expert. Yet as Minsk well knows, "
+                  "Moscow requires loyalty.")
+    assert all(s.attrs["speaker"] not in ("helped", "well", "requires") for s in doc.spans_of("quote"))
+
+
 def test_headline_words_are_not_speakers(seeds):
     # Seed 000 stitches headlines in title case ("... Next Target For Russia ...") between its
     # excerpts: a pronoun after them must reach a person, not a headline phrase.

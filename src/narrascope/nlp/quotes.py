@@ -929,9 +929,35 @@ def resolve_speaker(text: str, source: tuple[int, int], mentions: list[Mention],
             return before[-1].name
         return None
     surface = text[ss:se].strip(" ,")
-    if head in PRONOUNS:
+    if head in PRONOUNS or not plausible_speaker(surface):
         return None
     return surface
+
+
+_GROUP_NOUNS = frozenset(
+    "officials analysts observers experts critics sources residents protesters voters people authorities "
+    "investigators prosecutors police witnesses organisers organizers supporters opponents commentators "
+    "scholars scientists researchers economists officers soldiers workers students parents doctors".split()
+)
+
+
+def plausible_speaker(surface: str) -> bool:
+    """False for source words that cannot name who speaks, kept as spans but shown as no speaker:
+    a lone verb or adverb ("helped", "requires", "well"), a participle first ("Facing popular"),
+    a possessive end ("the two countries’"), a quantifier or connective first ("any such",
+    "regardless of the self-interested")."""
+    words = surface.split()
+    if not words:
+        return False
+    first, last = words[0].lower(), words[-1]
+    if last.endswith(("’", "'", "’s", "'s")):
+        return False
+    if first.endswith(("ing", "ed")) or first in ("regardless", "any", "well", "such", "also", "even", "only"):
+        return False
+    if len(words) == 1 and words[0].islower():
+        word = words[0]
+        return word in _GROUP_NOUNS or word.removesuffix("s") in ROLE_NOUNS
+    return True
 
 
 # -- the learned layer ---------------------------------------------------------------------
