@@ -92,8 +92,9 @@ def cli():
 @cli.command()
 @click.argument("sources", nargs=-1)
 @_db_option
-@click.option("--workers", "-w", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Processes (local engine; 1 = in this process) or Ray actors (ray engine) to run stages in.")
+@click.option("--workers", "-w", type=click.IntRange(0, 256), default=1, show_default=True,
+              help="Processes (local engine; 1 = in this process) or Ray actors (ray engine) to run stages in; "
+                   "0 = one per CPU (with --address: the cluster's CPUs).")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: this machine's processes. ray: Ray actors, on a local Ray or the cluster at --address.")
 @click.option("--address", default=None, metavar="ADDR",
@@ -130,7 +131,7 @@ def analyze(sources, db, workers, engine, address, shards_out, profile, config_p
       narrascope analyze urls.txt https://example.org/article.html
       narrascope analyze pages/ --taxonomy my_narratives.yaml
       narrascope analyze feeds.txt --profile fast          # no transformer: actors, quotes, tone
-      narrascope analyze pages/ --engine ray --workers 8 --address auto
+      narrascope analyze pages/ --engine ray --workers 0 --address auto   # every CPU of the cluster
       narrascope analyze shards/ --engine ray --shards-out out/ && narrascope load out/
 
     The default analysis (see `narrascope stages`) finds actors, quotes,

@@ -61,6 +61,20 @@ def test_profiles_replace_stage_lists_and_come_from_the_config(tmp_path):
     assert load_config(mine, profile="fast")["pipeline"]["analyze"] == fast["pipeline"]["analyze"]
 
 
+def test_workers_0_means_one_per_cpu(tmp_path, seed_path):
+    import os
+
+    db = tmp_path / "w0.duckdb"
+    r = _cli("analyze", str(seed_path("002")), "--workers", "0", "--profile", "fast", "--db", str(db), "-q")
+    assert r.returncode == 0, r.stderr
+    with Store(db, read_only=True) as s:
+        engine = json.loads(s.query("SELECT config FROM runs")[0][0])["engine"]
+        assert s.query("SELECT count(*) FROM documents")[0][0] == 1
+    assert engine == {"name": "local", "workers": os.cpu_count(), "address": None, "encoder_precision": "fp32"}
+    r = _cli("analyze", str(seed_path("002")), "--workers", "-1", "--db", str(db))
+    assert r.returncode == 2 and "-1" in r.stderr
+
+
 def test_stages_lists_profiles_and_encoder_precision(monkeypatch):
     from narrascope.nlp.encoder import cpu_has_bf16_matmul
 

@@ -7,6 +7,7 @@ and leaves the cluster running.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -89,3 +90,11 @@ def test_run_on_a_cluster_address_matches_local_and_leaves_the_cluster_up(ray_he
     with Store(cluster_db, read_only=True) as s:
         config_row = s.query("SELECT config FROM runs")[0][0]
     assert '"address": "%s"' % address in config_row and '"name": "ray"' in config_row
+    # --workers 0: one actor per cluster CPU, less one for shard mode's read and write tasks (3 CPUs here).
+    every_db = tmp_path / "every.duckdb"
+    with Store(every_db) as store:
+        every = run_analysis(iter_inputs(sources[:2]), store, config, workers=0, engine="ray", address=address)
+    assert every.stored == 2 and not every.problems
+    with Store(every_db, read_only=True) as s:
+        engine = json.loads(s.query("SELECT config FROM runs")[0][0])["engine"]
+    assert engine["workers"] == 2 and engine["address"] == address

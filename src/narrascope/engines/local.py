@@ -232,11 +232,14 @@ def run_analysis(
     analyze_names = list(config.get("pipeline", {}).get("analyze", []))
     versions = pipeline_versions(config)
 
-    workers = max(1, int(workers))
+    workers = int(workers)
+    if workers <= 0 and not (engine == "ray" and address):
+        workers = max(1, os.cpu_count() or 1)  # 0 = one per CPU
     if engine == "ray":
         from .ray_engine import RayExecutor
 
         executor: Any = RayExecutor(config, workers, address)
+        workers = executor.workers
     elif engine == "shards":
         executor = _Passthrough()  # documents analysed by Ray Data in shard mode (engines/ray_data.py)
     elif engine != "local":

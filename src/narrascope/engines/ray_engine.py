@@ -30,6 +30,17 @@ def import_ray():
     return ray
 
 
+def cluster_workers(workers: int, address: str | None) -> int:
+    """``workers``, or for 0 ("one per CPU") the CPUs Ray offers: the cluster's with an address
+    (one is left for shard mode's read and write tasks), this machine's cores without."""
+    if workers > 0:
+        return workers
+    if not address:
+        return max(1, os.cpu_count() or 1)
+    cpus = int(import_ray().cluster_resources().get("CPU", 1))
+    return max(1, cpus - 1)
+
+
 def ensure_ray(workers: int, address: str | None = None) -> bool:
     """Connect to the cluster at ``address``, or start a local Ray with ``workers`` CPUs for the actors.
 
@@ -125,9 +136,12 @@ class RayExecutor:
     def __init__(self, config: dict[str, Any], workers: int, address: str | None = None):
         ray = import_ray()
         self._ray = ray
+        if workers <= 0 and not address:
+            workers = cluster_workers(workers, address)  # a local Ray is sized for them
         self._owns_ray = ensure_ray(workers, address)
+        self.workers = cluster_workers(workers, address)
         actor_class = ray.remote(num_cpus=1)(_PhaseActor)
-        self._actors = [actor_class.remote(config) for _ in range(max(1, workers))]
+        self._actors = [actor_class.remote(config) for _ in range(self.workers)]
         self._next = 0
 
     def submit(self, fn: Callable, phase: str, batch: list) -> Future:
