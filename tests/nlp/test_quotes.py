@@ -109,6 +109,20 @@ def test_word_runs_that_name_nobody_give_no_speaker():
     assert all(s.attrs["speaker"] not in ("helped", "well", "requires") for s in doc.spans_of("quote"))
 
 
+def test_a_place_qualifying_a_common_noun_is_not_the_speaker():
+    doc = Document(source="test", text=(
+        "Alexander Lukashenko met Vladimir Putin in Sochi on Friday.\n\n"
+        "Many Russian officials said the union state was a matter of time.\n\n"
+        "The Belarusian leader said his country would never give up its sovereignty."), language="en")
+    Pipeline.from_names(["sentences", "entities", "quotes"])([doc])
+    officials = quotes_with(doc, "the union state was")
+    assert officials and officials[0].attrs["speaker"] == "Many Russian officials"
+    leader = quotes_with(doc, "his country would never")
+    # A role reference still resolves to a person named before it, not to the demonym inside it
+    # (which of the two is not checked: nationality is not matched yet).
+    assert leader and leader[0].attrs["speaker"] in ("Alexander Lukashenko", "Vladimir Putin")
+
+
 def test_headline_words_are_not_speakers(seeds):
     # Seed 000 stitches headlines in title case ("... Next Target For Russia ...") between its
     # excerpts: a pronoun after them must reach a person, not a headline phrase.

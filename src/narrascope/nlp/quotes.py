@@ -912,7 +912,18 @@ def resolve_speaker(text: str, source: tuple[int, int], mentions: list[Mention],
     inside = [m for m in mentions if ss <= m.start and m.end <= se]
     if inside:
         person = [m for m in inside if m.person]
-        return (person or inside)[0].name
+        if person:
+            return person[0].name
+        # "Russian officials", "Kremlin spokesman", "the Ukrainian President’s office": a place or an
+        # organisation qualifying a common noun is not who speaks; the description is.
+        tail = text[max(m.end for m in inside):se].split()
+        surface = text[ss:se].strip(" ,")
+        words = [t.lower for t in tokenize(text, ss, se) if t.text[0].isalnum()]
+        role_ref = len(words) >= 2 and words[0] in ("the", "this", "that") and words[-1].rstrip("s") in ROLE_NOUNS
+        if not role_ref:  # "the Belarusian leader" is a role reference: resolved below
+            if tail and tail[-1][:1].islower() and tail[-1].rstrip("’'s").isalpha() and plausible_speaker(surface):
+                return surface
+            return inside[0].name
     words = [t.lower for t in tokenize(text, ss, se) if t.text[0].isalnum()]
     if not words:
         return None
