@@ -448,12 +448,12 @@ def stages():
         lists = [f"{phase} = " + (" → ".join(profile[phase]) or "(none)") for phase in ("prepare", "analyze") if phase in profile]
         default = " (default)" if name == cfg.get("profile") else ""
         out.print(f"profile {name}{default}: " + ("; ".join(lists) or "the lists above"))
+    from rich.markup import escape
+
     from .nlp.encoder import cpu_has_bf16_matmul, resolve_precision
 
     amx = ("this CPU has AMX: [encoder] precision = \"auto\" would use bf16, 2.2x faster (docs/ENGINES.md)"
            if cpu_has_bf16_matmul() else "no AMX on this CPU: bf16 would be slower")
-    from rich.markup import escape
-
     out.print(escape(f"encoder precision: {resolve_precision(config)} ({amx})"))
 
 

@@ -136,7 +136,7 @@ class _InProcess:
     """Executor-like wrapper so one code path serves workers=1 and workers>1."""
 
     def __init__(self, config: dict[str, Any]):
-        _init_worker(config, threads=int(os.environ.get("NARRASCOPE_THREADS", "0")) or min(os.cpu_count() or 1, 8))
+        _init_worker(config)  # the encoder's own default: every core (up to 8), or NARRASCOPE_THREADS
 
     def submit(self, fn: Callable, *args: Any) -> Future:
         fut: Future = Future()
@@ -233,8 +233,8 @@ def run_analysis(
     versions = pipeline_versions(config)
 
     workers = int(workers)
-    if workers <= 0 and not (engine == "ray" and address):
-        workers = max(1, os.cpu_count() or 1)  # 0 = one per CPU
+    if workers <= 0 and engine != "ray":  # 0 = one per CPU (the Ray executor settles it for Ray)
+        workers = max(1, os.cpu_count() or 1)
     if engine == "ray":
         from .ray_engine import RayExecutor
 

@@ -45,7 +45,7 @@ from ..document import Document
 from ..errors import ConfigError, InputError
 from ..readers import files as file_readers
 from ..readers.options import ReadOptions
-from .ray_engine import cluster_workers, ensure_ray, import_ray
+from .ray_engine import import_ray, start_ray
 
 DONE = "_DONE.json"
 COLUMNS = ("shard", "row", "id", "source", "fingerprint", "problem", "outlet", "language", "published", "title",
@@ -228,10 +228,7 @@ def analyze_shards(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ray = import_ray()
-    if workers <= 0 and not address:
-        workers = max(1, os.cpu_count() or 1)  # 0 = one per CPU
-    owns = ensure_ray(workers, address)
-    workers = cluster_workers(workers, address)
+    owns, workers = start_ray(workers, address)
     stats = ShardStats(inputs=len(paths))
     t0 = time.perf_counter()
     jobs = [paths[i:i + shards_per_job] for i in range(0, len(paths), max(1, shards_per_job))]

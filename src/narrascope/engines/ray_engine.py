@@ -30,15 +30,16 @@ def import_ray():
     return ray
 
 
-def cluster_workers(workers: int, address: str | None) -> int:
-    """``workers``, or for 0 ("one per CPU") the CPUs Ray offers: the cluster's with an address
-    (one is left for shard mode's read and write tasks), this machine's cores without."""
-    if workers > 0:
-        return workers
-    if not address:
-        return max(1, os.cpu_count() or 1)
-    cpus = int(import_ray().cluster_resources().get("CPU", 1))
-    return max(1, cpus - 1)
+def start_ray(workers: int, address: str | None = None) -> tuple[bool, int]:
+    """:func:`ensure_ray` with the worker count settled: 0 means one per CPU, this machine's
+    cores for a local Ray (sized for them), or with ``address`` the cluster's CPUs less one
+    (left for shard mode's read and write tasks). Returns (started here, workers)."""
+    if workers <= 0 and not address:
+        workers = max(1, os.cpu_count() or 1)
+    owns = ensure_ray(workers, address)
+    if workers <= 0:
+        workers = max(1, int(import_ray().cluster_resources().get("CPU", 1)) - 1)
+    return owns, workers
 
 
 def ensure_ray(workers: int, address: str | None = None) -> bool:
@@ -136,10 +137,7 @@ class RayExecutor:
     def __init__(self, config: dict[str, Any], workers: int, address: str | None = None):
         ray = import_ray()
         self._ray = ray
-        if workers <= 0 and not address:
-            workers = cluster_workers(workers, address)  # a local Ray is sized for them
-        self._owns_ray = ensure_ray(workers, address)
-        self.workers = cluster_workers(workers, address)
+        self._owns_ray, self.workers = start_ray(workers, address)
         actor_class = ray.remote(num_cpus=1)(_PhaseActor)
         self._actors = [actor_class.remote(config) for _ in range(self.workers)]
         self._next = 0

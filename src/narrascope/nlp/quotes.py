@@ -909,28 +909,26 @@ def resolve_speaker(text: str, source: tuple[int, int], mentions: list[Mention],
     before it, preferring persons not ``demoted`` (named only inside what someone else is reported to say;
     quotes are never candidates)."""
     ss, se = source
+    surface = text[ss:se].strip(" ,")
+    words = [t.lower for t in tokenize(text, ss, se) if t.text[0].isalnum()]
+    head = words[-1] if words else ""
+    # "the Belarusian leader", "this expert": a role reference, resolved like a pronoun.
+    role_ref = bool(words) and words[0] in ("the", "this", "that") and head.rstrip("s") in ROLE_NOUNS
     inside = [m for m in mentions if ss <= m.start and m.end <= se]
     if inside:
         person = [m for m in inside if m.person]
         if person:
             return person[0].name
-        # "Russian officials", "Kremlin spokesman", "the Ukrainian President’s office": a place or an
-        # organisation qualifying a common noun is not who speaks; the description is.
-        tail = text[max(m.end for m in inside):se].split()
-        surface = text[ss:se].strip(" ,")
-        words = [t.lower for t in tokenize(text, ss, se) if t.text[0].isalnum()]
-        role_ref = len(words) >= 2 and words[0] in ("the", "this", "that") and words[-1].rstrip("s") in ROLE_NOUNS
-        if not role_ref:  # "the Belarusian leader" is a role reference: resolved below
+        if not role_ref:
+            # "Russian officials", "Kremlin spokesman", "the Ukrainian President’s office": a place or an
+            # organisation qualifying a common noun is not who speaks; the description is.
+            tail = text[max(m.end for m in inside):se].split()
             if tail and tail[-1][:1].islower() and tail[-1].rstrip("’'s").isalpha() and plausible_speaker(surface):
                 return surface
             return inside[0].name
-    words = [t.lower for t in tokenize(text, ss, se) if t.text[0].isalnum()]
     if not words:
         return None
-    head = words[-1]
-    is_person_ref = (len(words) == 1 and head in PERSON_PRONOUNS) or (
-        words[0] in ("the", "this", "that") and head.rstrip("s") in ROLE_NOUNS) or head == "who"
-    if is_person_ref:
+    if (len(words) == 1 and head in PERSON_PRONOUNS) or role_ref or head == "who":
         before = [m for m in mentions if m.end <= ss and m.person]
         if head == "who":
             before = [m for m in before if ss - m.end <= 4]
@@ -939,7 +937,6 @@ def resolve_speaker(text: str, source: tuple[int, int], mentions: list[Mention],
         if before:
             return before[-1].name
         return None
-    surface = text[ss:se].strip(" ,")
     if head in PRONOUNS or not plausible_speaker(surface):
         return None
     return surface
