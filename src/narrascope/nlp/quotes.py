@@ -413,11 +413,17 @@ def _find_cues(tokens: list[Token], masked: list[tuple[int, int]], extra_forms: 
     return cues
 
 
-def _source_left(tokens: list[Token], cue_idx: int, lo: int) -> tuple[int, int] | None:
-    """Token range [a, b) of the subject noun phrase before the cue, if any."""
+def _before_auxiliaries(tokens: list[Token], cue_idx: int, lo: int) -> int:
+    """Where the words before a cue start once auxiliaries and -ly adverbs are passed ("has also [said]")."""
     b = cue_idx
     while b > lo and (tokens[b - 1].lower in _AUX or tokens[b - 1].lower.endswith("ly") and tokens[b - 1].text.islower()):
         b -= 1
+    return b
+
+
+def _source_left(tokens: list[Token], cue_idx: int, lo: int) -> tuple[int, int] | None:
+    """Token range [a, b) of the subject noun phrase before the cue, if any."""
+    b = _before_auxiliaries(tokens, cue_idx, lo)
     if b > lo and tokens[b - 1].text == ",":
         # "Kerr Putney, the police chief, said", "Chris Cox, who runs the NRA’s lobbying arm, says",
         # "Marley Anderson, 21, a junior from Las Vegas, said": an appositive (of up to 40 tokens,
@@ -448,9 +454,7 @@ def _coordinated_subject(tokens: list[Token], cue_idx: int, lo: int) -> tuple[in
     by a lowercase finite-looking verb (-ed, -s, an auxiliary), within 25 tokens and
     not across a quote mark or a semicolon.
     """
-    b = cue_idx
-    while b > lo and (tokens[b - 1].lower in _AUX or tokens[b - 1].lower.endswith("ly") and tokens[b - 1].text.islower()):
-        b -= 1
+    b = _before_auxiliaries(tokens, cue_idx, lo)
     if b <= lo or tokens[b - 1].lower != "and":
         return None
     k = b - 2
