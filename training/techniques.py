@@ -1,10 +1,14 @@
 """Train the persuasion-technique head and write ``src/narrascope/models/techniques/``.
 
-    python training/encode_cache.py      # once: the frozen encoder pass (cached in .cache/)
-    python training/techniques.py        # the head, its thresholds and the span classifiers
-    python training/techniques.py --reuse-head   # keep the head, redo the TF-IDF layer, thresholds and span classifiers
+    python training/encode_cache.py      # once: the shared encoder pass (cached in .cache/)
+    python training/techniques.py        # head, LoRA adapters, thresholds and span classifiers
+    python training/techniques.py --reuse-head   # keep head and adapters, redo the TF-IDF layer, thresholds and span classifiers
     python training/techniques.py --no-tfidf     # without the word n-gram layer (head and embeddings only)
+    python training/techniques.py --no-branch    # the head on the shared pass, no adapted top layers
 
+Steps: (1) the head on the shared (frozen) pass; (2) LoRA adapters of the encoder's
+top layers trained together with that head (``techniques_branch.py``); (3) on the
+adapted encoding, the TF-IDF layer, the cuts and the span classifiers.
 Trains on the "train" split, tunes epochs, thresholds and the TC regulariser on
 "val" (see ``techniques_data.split_of``); never looks at "test".
 """
@@ -21,6 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encode_cache import encode_cached  # noqa: E402
 from techniques_data import Article, load_corpus, ptc_spans_on_2023_text, sentence_per_line  # noqa: E402
+from techniques_data import CACHE  # noqa: E402
 from techniques_tfidf import fit_vocabulary, terms_of, train_sentence_classifiers  # noqa: E402
 
 from narrascope.detect.techniques import ANY, TechniqueModel, TfidfVocabulary, build_head, span_features, technique_table  # noqa: E402
@@ -345,7 +350,21 @@ def train_span_classifier(train, val, encoded, scheme: str, vec=None, log=print)
     return weights, [str(c) for c in clf.classes_], {"C": C, "tfidf_scale": scale, "val_accuracy": round(acc, 4)}
 
 
-def main(reuse_head: bool = False, use_tfidf: bool = True) -> None:
+def adapted_encodings(model: TechniqueModel, articles: list[Article], batch: int = 8) -> dict[str, EncodedText]:
+    """Each article through the model's adapted branch, exactly as the stage computes it."""
+    from narrascope.document import Document
+
+    out: dict[str, EncodedText] = {}
+    t0 = time.perf_counter()
+    for b in range(0, len(articles), batch):
+        docs = [Document(source=a.id, text=a.text, id=a.id, language="en") for a in articles[b : b + batch]]
+        for a, e in zip(articles[b : b + batch], model.encode(docs)):
+            out[a.id] = EncodedText(e.token_embeddings, e.offsets, e.text_length)
+    print(f"adapted encoding of {len(articles)} articles: {time.perf_counter() - t0:.0f}s", flush=True)
+    return out
+
+
+def main(reuse_head: bool = False, use_tfidf: bool = True, branch: bool = True) -> None:
     t_start = time.perf_counter()
     articles = [a for a in load_corpus() if a.split != "test"]  # training never reads the test articles
     names = labels()
@@ -364,16 +383,32 @@ def main(reuse_head: bool = False, use_tfidf: bool = True) -> None:
         return out
 
     OUT.mkdir(parents=True, exist_ok=True)
+    adapters = None
     if reuse_head:  # retrain only what sits on top of the head
         with open(OUT / "head.npz", "rb") as fh:
             weights = dict(np.load(fh))
         config = json.loads((OUT / "model.json").read_text(encoding="utf-8"))
+        if "branch" in config:
+            with open(OUT / "adapters.npz", "rb") as fh:
+                adapters = dict(np.load(fh))
     else:
         head = train_head(items(train), items(val), names)
         weights = {k: v.detach().numpy().astype(np.float16) for k, v in head.state_dict().items()}
-        np.savez_compressed(OUT / "head.npz", **weights)  # so --reuse-head can pick up from here
+        np.savez_compressed(CACHE / "frozen_head.npz", **weights)  # techniques_branch.py starts from it
         config = {"labels": names, "head": HEAD, "max_gap": 2, "line_thresholds": {}}
-    model = TechniqueModel({k: v.astype(np.float32) for k, v in weights.items()}, config)
+        if branch:
+            from techniques_branch import train_branch
+
+            adapters, weights, config["branch"] = train_branch(train, val, names, weights)
+        np.savez_compressed(OUT / "head.npz", **weights)  # so --reuse-head can pick up from here
+        if adapters is not None:
+            np.savez_compressed(OUT / "adapters.npz", **adapters)
+        (OUT / "model.json").write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
+    if adapters is None:
+        (OUT / "adapters.npz").unlink(missing_ok=True)
+    model = TechniqueModel({k: v.astype(np.float32) for k, v in weights.items()}, config, adapters=adapters)
+    if adapters is not None:  # everything above the head reads the adapted encoding
+        encoded = adapted_encodings(model, articles)
 
     span_weights: dict[str, np.ndarray] = {}
     vec, terms = None, None
@@ -422,4 +457,4 @@ def main(reuse_head: bool = False, use_tfidf: bool = True) -> None:
 
 
 if __name__ == "__main__":
-    main(reuse_head="--reuse-head" in sys.argv[1:], use_tfidf="--no-tfidf" not in sys.argv[1:])
+    main(reuse_head="--reuse-head" in sys.argv[1:], use_tfidf="--no-tfidf" not in sys.argv[1:], branch="--no-branch" not in sys.argv[1:])

@@ -43,7 +43,7 @@ class AnalysedArticle:
 
     @property
     def encoded(self):
-        return self.doc.cache["encoder"]
+        return self.doc.cache["techniques_encoded"]
 
 
 def analyse_texts(texts: dict[str, str], sources: dict[str, str] | None = None, batch_size: int = 8) -> list[AnalysedArticle]:

@@ -157,3 +157,79 @@ def test_a_config_with_another_precision_reloads_the_shared_encoder(monkeypatch)
     finally:
         enc.configure(load_config())
     assert enc.get_encoder().precision == "fp32"
+
+
+# -- adapted top layers (AdaptedBranch) ------------------------------------------------
+def _adapters(scale: float, seed: int = 0) -> dict[str, np.ndarray]:
+    """LoRA factors for every linear map of the top layers (and new layer norms), random or zero."""
+    from narrascope.nlp.encoder import BRANCH_LAYER
+
+    rng = np.random.default_rng(seed)
+    out = {}
+    for k, layer in enumerate(get_encoder().model.encoder.layer[BRANCH_LAYER:]):
+        for name, module in layer.named_modules():
+            if hasattr(module, "weight") and module.weight.dim() == 2:
+                o, i = module.weight.shape
+                out[f"{k}.{name}.A"] = (scale * rng.standard_normal((4, i))).astype(np.float32)
+                out[f"{k}.{name}.B"] = (scale * rng.standard_normal((o, 4))).astype(np.float32)
+            elif "LayerNorm" in name and module.weight.dim() == 1:
+                out[f"{k}.{name}.weight"] = module.weight.detach().numpy().copy()
+                out[f"{k}.{name}.bias"] = module.bias.detach().numpy().copy()
+    return out
+
+
+def test_branch_without_updates_reproduces_the_shared_pass(seeds_dir):
+    from narrascope.nlp.encoder import AdaptedBranch
+
+    text = (seeds_dir / "004_341afdb3e50d01d3.txt").read_text(encoding="utf-8")  # long: several windows
+    doc = Document(source="t", text=text)
+    adapted = AdaptedBranch("zero", _adapters(0.0), 1.0).encode_documents([doc])[0]
+    shared = doc.cache[CACHE_KEY]
+    assert len(shared.windows) > 1
+    assert np.array_equal(adapted.token_embeddings, shared.token_embeddings)
+    assert np.array_equal(adapted.offsets, shared.offsets)
+    assert shared.branches["zero"] is adapted  # computed once per document
+
+
+def test_branch_updates_change_only_the_branch_and_merge_like_lora():
+    import copy
+
+    import torch
+
+    from narrascope.nlp.encoder import BRANCH_LAYER, AdaptedBranch, run_layers
+
+    adapters = _adapters(0.05, seed=1)
+    doc = Document(source="t", text="The so-called experts lied again.\nNATO is at the gates of Belarus.")
+    adapted = AdaptedBranch("lora", adapters, 2.0).encode_documents([doc])[0]
+    shared = doc.cache[CACHE_KEY]
+    assert not np.allclose(adapted.token_embeddings, shared.token_embeddings, atol=1e-3)
+    # the same layers with the low-rank products added at run time (as in training)
+    layers = copy.deepcopy(get_encoder().model.encoder.layer[BRANCH_LAYER:])
+
+    class LoRA(torch.nn.Module):
+        def __init__(self, base, A, B):
+            super().__init__()
+            self.base, self.A, self.B = base, torch.from_numpy(A), torch.from_numpy(B)
+
+        def forward(self, x):
+            return self.base(x) + 2.0 * (x @ self.A.t() @ self.B.t())
+
+    with torch.no_grad():
+        for key in [k for k in adapters if k.endswith(".A")]:
+            parent, _, attr = key[:-2].rpartition(".")
+            owner = layers.get_submodule(parent)
+            setattr(owner, attr, LoRA(getattr(owner, attr), adapters[key], adapters[key[:-2] + ".B"]))
+        window = torch.from_numpy(shared.branch_input[0])[None]
+        out = run_layers(layers, window, torch.ones(window.shape[:2]))[0, 1:-1].numpy()
+    assert np.allclose(out, adapted.token_embeddings, atol=2e-4)
+    # the shared encoder's own layers are untouched
+    assert np.array_equal(encode_document(Document(source="t", text=doc.text)).token_embeddings, shared.token_embeddings)
+
+
+def test_branch_adapters_that_do_not_fit_are_refused():
+    from narrascope.errors import ModelError
+    from narrascope.nlp.encoder import AdaptedBranch
+
+    bad = {"0.attention.self.query.A": np.zeros((4, 100), np.float32), "0.attention.self.query.B": np.zeros((384, 4), np.float32)}
+    with pytest.raises(ModelError, match="does not fit"):
+        AdaptedBranch("bad", bad, 1.0)

