@@ -256,20 +256,24 @@ def tune_line_decisions(model: TechniqueModel, articles, encoded, log=print) -> 
     }
 
 
-def tune_span_threshold(model, articles, encoded) -> float:
-    """The "any technique" cut that maximises SI F1 against the 2020 spans of the validation articles."""
+def tune_span_threshold(model, articles, encoded) -> tuple[float, bool]:
+    """The "any technique" cut, and whether runs in one sentence join into one span, that maximise
+    SI F1 against the 2020 spans of the validation articles."""
     arts = [a for a in articles if a.ptc_text]
     preds = {a.id: model.predict(encoded[a.id], split_sentences(a.text)) for a in arts}
     gold = [TechniqueSpan(a.id, s.start, s.end) for a in arts for s in ptc_spans_on_2023_text(a)]
-    best_f, best_t = -1.0, 0.5
-    for t in np.arange(0.1, 0.71, 0.025):
-        model.span_threshold = float(t)
-        pred = [TechniqueSpan(a.id, s, e) for a in arts for s, e, _ in model.propaganda_spans(preds[a.id], a.text)]
-        f = span_scores(gold, pred)["f1"]
-        if f > best_f:
-            best_f, best_t = f, float(t)
-    model.span_threshold = best_t
-    return round(best_t, 3)
+    best = (-1.0, 0.5, False)
+    for merge in (False, True):
+        model.config["si_join_runs_in_sentence"] = merge
+        for t in np.arange(0.1, 0.71, 0.025):
+            model.span_threshold = float(t)
+            pred = [TechniqueSpan(a.id, s, e) for a in arts for s, e, _ in model.propaganda_spans(preds[a.id], a.text)]
+            f = span_scores(gold, pred)["f1"]
+            if f > best[0]:
+                best = (f, float(t), merge)
+        print(f"runs joined in a sentence: {merge}: best val SI F1 so far {best[0]:.4f} at cut {best[1]:.3f}", flush=True)
+    _, model.span_threshold, model.config["si_join_runs_in_sentence"] = best
+    return round(best[1], 3), best[2]
 
 
 def tune_quoted_span_threshold(model, articles, encoded) -> float:
@@ -426,7 +430,7 @@ def main(reuse_head: bool = False, use_tfidf: bool = True, branch: bool = True) 
     model.config = config
     model.line_thresholds = np.array([config["line_thresholds"].get(n, 1.1) for n in names])
     model.sentence_line_thresholds = np.array([config["sentence_line_thresholds"].get(n, 1.1) for n in names])
-    config["span_threshold"] = tune_span_threshold(model, val, encoded)
+    config["span_threshold"], config["si_join_runs_in_sentence"] = tune_span_threshold(model, val, encoded)
     config["quoted_span_threshold"] = tune_quoted_span_threshold(model, val, encoded)
     config["span_classifiers"], config["span_classifier_info"] = {}, {}
     for scheme, arts_train, arts_val in (("2023", train, val), ("2020", [a for a in train if a.ptc_text], [a for a in val if a.ptc_text])):

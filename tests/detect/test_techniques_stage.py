@@ -96,3 +96,40 @@ def test_the_head_reads_its_adapted_encoding_not_the_shared_pass(seed_doc):
     cos = (adapted.token_embeddings * shared.token_embeddings).sum(1) / (
         (adapted.token_embeddings ** 2).sum(1) ** 0.5 * (shared.token_embeddings ** 2).sum(1) ** 0.5)
     assert 0.3 < float(cos.mean()) < 0.999
+
+
+def test_si_spans_join_the_runs_of_a_sentence_while_stage_spans_keep_them_apart(seed_doc):
+    from narrascope.detect.techniques import get_model
+
+    model = get_model()
+    assert model.config["si_join_runs_in_sentence"] is True  # chosen on validation (SI F1 0.400 -> 0.416)
+    pred, text = seed_doc.cache["techniques"], seed_doc.text
+    apart = model.propaganda_spans(pred, text, join_in_sentence=False)
+    joined = model.propaganda_spans(pred, text)
+    assert len(joined) < len(apart)
+    sentence_of = {}
+    for k, (s, e) in enumerate(pred.sentences):
+        for pos in range(s, e):
+            sentence_of[pos] = k
+    # a joined span lies in one sentence and covers every run of that sentence
+    for s, e, _ in joined:
+        inside = [r for r in apart if r[0] >= s and r[1] <= e]
+        if not inside:  # a scare-quoted phrase, added whole
+            assert text[s] in "\"'‘’“”«"
+            continue
+        assert sentence_of[s] == sentence_of[e - 1]
+        assert inside[0][0] == s and inside[-1][1] == e
+    # the stage's technique spans are the runs kept apart
+    stage = {(sp.start, sp.end) for sp in seed_doc.spans_of("technique")}
+    assert stage <= {(s, e) for s, e, _ in apart} | {(s, e) for s, e, _ in joined}
+
+
+def test_runs_join_only_inside_one_sentence_and_line():
+    from narrascope.detect.techniques import _merge_in_sentences
+
+    text = "Those lying mobsters, he said, are traitors. Good people\nvote. Next"
+    sentences = [(0, 44), (45, 63), (64, 68)]
+    runs = [(6, 20, 0.6), (35, 43, 0.4), (50, 56, 0.5), (57, 61, 0.5), (64, 68, 0.9)]
+    joined = _merge_in_sentences(runs, sentences, text)
+    assert [(s, e) for s, e, _ in joined] == [(6, 43), (50, 56), (57, 61), (64, 68)]  # no join across the line break
+    assert abs(joined[0][2] - (0.6 * 14 + 0.4 * 8) / 22) < 1e-9  # length-weighted mean score

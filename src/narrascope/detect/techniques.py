@@ -215,11 +215,17 @@ class TechniqueModel:
         return out
 
     # -- decisions -------------------------------------------------------------
-    def propaganda_spans(self, pred: TechniquePrediction, text: str) -> list[tuple[int, int, float]]:
-        """Spans that use some technique, whichever (SemEval-2020 SI), with their mean token probability."""
+    def propaganda_spans(self, pred: TechniquePrediction, text: str, join_in_sentence: bool | None = None) -> list[tuple[int, int, float]]:
+        """Spans that use some technique, whichever (SemEval-2020 SI), with their mean token probability.
+
+        ``join_in_sentence``: join the runs of one sentence into one span (default: as tuned for
+        SI on validation); the stage's technique spans keep them apart (better technique-aware F1).
+        """
         j = self.labels.index(ANY)
         probs = pred.token_probs[:, j]
         spans = _runs(probs, self.span_threshold, pred.offsets, text, int(self.config.get("max_gap", 2)))
+        if self.config.get("si_join_runs_in_sentence", False) if join_in_sentence is None else join_in_sentence:
+            spans = _merge_in_sentences(spans, pred.sentences, text)
         # Scare quotes: a short quoted phrase ('Western partners') is a label even when its
         # tokens score below the span threshold; its own, lower cut is tuned on validation.
         quoted = float(self.config.get("quoted_span_threshold", 1.1))
@@ -236,7 +242,7 @@ class TechniqueModel:
 
         score = P(span uses a technique) x P(this technique | span).
         """
-        spans = self.propaganda_spans(pred, text)
+        spans = self.propaganda_spans(pred, text, join_in_sentence=False)
         ranked = self.classify_spans(encoded, text, [(s, e) for s, e, _ in spans], scheme="2023")
         floor = float(self.config.get("technique_span_min_score", 0.0))
         # A span may use several techniques (a repeated label is Name_Calling and Repetition).
@@ -379,6 +385,30 @@ def _runs(probs: np.ndarray, threshold: float, offsets: np.ndarray, text: str, m
         s, e = _word_bounds(text, int(offsets[a, 0]), int(offsets[b, 1]))
         if sum(c.isalnum() for c in text[s:e]) >= 3:  # "to", "t": fragments, not passages
             out.append((s, e, float(probs[a : b + 1].mean())))
+    return out
+
+
+def _merge_in_sentences(spans: list[tuple[int, int, float]], sentences: list[tuple[int, int]], text: str) -> list[tuple[int, int, float]]:
+    """Join the runs that fall in one sentence (and one line) into one span, whatever the gap.
+
+    Annotators mark a technique's whole phrase ("a bunch of ... experts"), where the
+    token layer often lights up only its loaded words. The score is the mean of the
+    parts, weighted by length.
+    """
+    starts = np.array([s for s, _ in sentences], dtype=np.int64)
+
+    def sentence_of(pos: int) -> int:
+        return int(np.searchsorted(starts, pos, side="right")) - 1
+
+    out: list[tuple[int, int, float]] = []
+    for s, e, p in spans:
+        if out:
+            ps, pe, pp = out[-1]
+            same = sentence_of(ps) == sentence_of(s) and sentence_of(s) >= 0 and s < sentences[sentence_of(s)][1]
+            if same and "\n" not in text[pe:s]:
+                out[-1] = (ps, e, (pp * (pe - ps) + p * (e - s)) / max(e - ps - (s - pe), 1))
+                continue
+        out.append((s, e, p))
     return out
 
 
