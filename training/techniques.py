@@ -226,9 +226,14 @@ def micro_f1(scores: np.ndarray, gold: np.ndarray, thresholds: np.ndarray) -> fl
     return float(2 * (pred & gold).sum() / max(pred.sum() + gold.sum(), 1))
 
 
-def tune_line_decisions(model: TechniqueModel, articles, encoded, log=print) -> dict:
-    """Blend weight of the TF-IDF layer and per-technique line thresholds for each layout, on validation."""
-    layouts = {per_line: line_sentence_scores(model, articles, encoded, per_line) for per_line in (True, False)}
+def tune_line_decisions(model: TechniqueModel, articles, encoded, log=print, encoded_lines=None) -> dict:
+    """Blend weight of the TF-IDF layer and per-technique line thresholds for each layout, on validation.
+
+    ``encoded_lines``: the encodings of the sentence-per-line renderings (what the stage computes
+    for such a file: its windows pack other lines); without it the paragraph encoding stands in.
+    """
+    layouts = {per_line: line_sentence_scores(model, articles, (encoded_lines or encoded) if per_line else encoded, per_line)
+               for per_line in (True, False)}
     k = len(model.labels) - 1
     best = None
     weights = (0.0, 0.2, 0.35, 0.5, 0.65) if model.tfidf is not None else (0.0,)
@@ -354,14 +359,14 @@ def train_span_classifier(train, val, encoded, scheme: str, vec=None, log=print)
     return weights, [str(c) for c in clf.classes_], {"C": C, "tfidf_scale": scale, "val_accuracy": round(acc, 4)}
 
 
-def adapted_encodings(model: TechniqueModel, articles: list[Article], batch: int = 8) -> dict[str, EncodedText]:
-    """Each article through the model's adapted branch, exactly as the stage computes it."""
+def adapted_encodings(model: TechniqueModel, articles: list[Article], batch: int = 8, render=None) -> dict[str, EncodedText]:
+    """Each article (``render(text)`` of it, if given) through the model's adapted branch, exactly as the stage computes it."""
     from narrascope.document import Document
 
     out: dict[str, EncodedText] = {}
     t0 = time.perf_counter()
     for b in range(0, len(articles), batch):
-        docs = [Document(source=a.id, text=a.text, id=a.id, language="en") for a in articles[b : b + batch]]
+        docs = [Document(source=a.id, text=render(a.text) if render else a.text, id=a.id, language="en") for a in articles[b : b + batch]]
         for a, e in zip(articles[b : b + batch], model.encode(docs)):
             out[a.id] = EncodedText(e.token_embeddings, e.offsets, e.text_length)
     print(f"adapted encoding of {len(articles)} articles: {time.perf_counter() - t0:.0f}s", flush=True)
@@ -426,7 +431,11 @@ def main(reuse_head: bool = False, use_tfidf: bool = True, branch: bool = True) 
         print(f"tf-idf vocabulary: {len(terms)} word 1-2-grams")
     for key in ("tfidf_sentence_weight", "sentence_line_thresholds", "val_micro_f1"):
         config.pop(key, None)
-    config.update(tune_line_decisions(model, val, encoded))
+    if adapters is not None:
+        encoded_lines = adapted_encodings(model, val, render=sentence_per_line)
+    else:
+        encoded_lines = dict(zip([a.id for a in val], encode_cached([sentence_per_line(a.text) for a in val])))
+    config.update(tune_line_decisions(model, val, encoded, encoded_lines=encoded_lines))
     model.config = config
     model.line_thresholds = np.array([config["line_thresholds"].get(n, 1.1) for n in names])
     model.sentence_line_thresholds = np.array([config["sentence_line_thresholds"].get(n, 1.1) for n in names])

@@ -8,7 +8,7 @@ command (writes adapters.npz, head.npz and branch.json to ``--out``, default
 on the shared pass (``.cache/techniques/frozen_head.npz``).
 
 Every other head reads the frozen shared pass. The techniques head gets its own
-copy of the encoder's layers above ``BRANCH_LAYER`` (4 of 6), adapted with
+copy of the encoder's layers above ``BRANCH_LAYER`` (layers 5-6 of 6), adapted with
 low-rank (LoRA, rank 16, on all six linear maps of each layer) updates plus
 retrained layer norms, run on the shared pass's hidden state after layer 4:
 the extra cost at inference is two layers, not a second pass. Adapters and
@@ -194,7 +194,7 @@ def train_branch(train, val, names, init_head: dict[str, np.ndarray], epochs: in
 
     from narrascope.detect.techniques import build_head
 
-    torch.set_num_threads(os.cpu_count() or 1)  # the backward pass through two layers wants every core
+    torch.set_num_threads(os.cpu_count() or 1)  # the backward pass through the top layers wants every core
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     t0 = time.perf_counter()

@@ -92,7 +92,7 @@ def test_the_head_reads_its_adapted_encoding_not_the_shared_pass(seed_doc):
     assert adapted is shared.branches["techniques"]
     assert adapted.token_embeddings.shape == shared.token_embeddings.shape
     assert (adapted.offsets == shared.offsets).all()
-    # the bottom layers are shared, the top two are the head's own
+    # the bottom layers are shared, the top ones are the head's own
     cos = (adapted.token_embeddings * shared.token_embeddings).sum(1) / (
         (adapted.token_embeddings ** 2).sum(1) ** 0.5 * (shared.token_embeddings ** 2).sum(1) ** 0.5)
     assert 0.3 < float(cos.mean()) < 0.999
