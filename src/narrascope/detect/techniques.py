@@ -1,7 +1,9 @@
 """Persuasion techniques (stage "techniques"): which passages use which of the 23 SemEval-2023 techniques.
 
-A small head reads the shared encoder pass (frozen all-MiniLM-L6-v2 token
-embeddings, see ``nlp/encoder.py``): a projection and two convolutions give,
+A small head reads all-MiniLM-L6-v2 token embeddings whose top two layers are
+adapted for techniques (LoRA, ``adapters.npz``), computed on the hidden states
+the shared encoder pass keeps (see ``nlp/encoder.py``, ``AdaptedBranch``): a
+projection and two convolutions give,
 for every token, the probability of each technique and of "any technique", and
 for every sentence the probability that it uses each technique. Spans are runs of
 tokens above a per-technique threshold tuned on validation articles; a
@@ -402,11 +404,12 @@ def _merge_in_sentences(spans: list[tuple[int, int, float]], sentences: list[tup
 
     out: list[tuple[int, int, float]] = []
     for s, e, p in spans:
-        if out:
+        k = sentence_of(s)
+        if out and k >= 0 and s < sentences[k][1]:
             ps, pe, pp = out[-1]
-            same = sentence_of(ps) == sentence_of(s) and sentence_of(s) >= 0 and s < sentences[sentence_of(s)][1]
-            if same and "\n" not in text[pe:s]:
-                out[-1] = (ps, e, (pp * (pe - ps) + p * (e - s)) / max(e - ps - (s - pe), 1))
+            if sentence_of(ps) == k and "\n" not in text[pe:s]:
+                left, right = pe - ps, e - s
+                out[-1] = (ps, e, (pp * left + p * right) / max(left + right, 1))
                 continue
         out.append((s, e, p))
     return out
