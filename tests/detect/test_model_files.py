@@ -55,3 +55,17 @@ def test_adapters_cover_both_top_layers_and_fit_the_encoder():
             a, b = model.adapters[f"{k}.{name}.A"], model.adapters[f"{k}.{name}.B"]
             assert a.shape[0] == b.shape[1] == model.config["branch"]["rank"]
             assert float(abs(b).max()) > 0  # trained, not the zero start
+
+
+def test_a_model_without_adapters_reads_the_shared_pass():
+    """training/techniques.py --no-branch writes no adapters: the head then reads the shared encoding."""
+    from narrascope.document import Document
+    from narrascope.nlp.encoder import CACHE_KEY
+
+    shipped = TechniqueModel.load()
+    config = {k: v for k, v in shipped.config.items() if k != "branch"}
+    weights = {k: v.detach().numpy() for k, v in shipped.head.state_dict().items()}
+    plain = TechniqueModel(weights, config, shipped.span_classifiers)
+    doc = Document(source="t", text="The so-called experts lied again about the 'deep state'.")
+    assert plain.encode([doc])[0] is doc.cache[CACHE_KEY]
+    assert shipped.encode([doc])[0] is doc.cache[CACHE_KEY].branches["techniques"]
