@@ -415,3 +415,33 @@ def test_verb_phrases_and_nouns_are_not_sources():
     assert not any(s.startswith(("made", "cover", "A commentator on state")) and s != "A commentator on state television"
                    for s in sources), sources
     assert "The past" not in sources
+
+
+def test_role_references_with_a_nationality_resolve_to_that_country_s_person():
+    # The gazetteer gives persons a country and countries their adjectives: "the Belarusian
+    # leader" is Lukashenko even when Putin was named last; a nationality no known person
+    # named before has gives no speaker rather than a wrong one (spaCy tags "Sochi" a person
+    # here); a bare role stays the last person named.
+    text = ("Alexander Lukashenko flew to Sochi on Monday. Vladimir Putin met him at the airport.\n\n"
+            "“We will never give up our sovereignty,” the Belarusian leader said after the talks.\n\n"
+            "“The union state is our common home,” the Russian president said.\n\n"
+            "“Kyiv must negotiate,” the Ukrainian president said.\n\n"
+            "“Sanctions will fail,” the leader said.")
+    doc = Document(source="test", text=text, language="en")
+    Pipeline.from_names(["sentences", "entities", "quotes"])([doc])
+    assert speakers_of(doc, "never give up") == ["Alexander Lukashenko"]
+    assert speakers_of(doc, "common home") == ["Vladimir Putin"]
+    assert speakers_of(doc, "must negotiate") == [None]
+    assert speakers_of(doc, "Sanctions will fail") == ["Vladimir Putin"]
+    entities = {s.attrs["actor"]: s.attrs["country"] for s in doc.spans_of("entity")}
+    assert entities["Alexander Lukashenko"] == "belarus" and entities["Vladimir Putin"] == "russia"
+
+
+def test_gazetteer_country_must_be_an_id(tmp_path):
+    from narrascope.errors import ConfigError
+    from narrascope.nlp.gazetteer import read_gazetteer_file
+
+    bad = tmp_path / "mine.yaml"
+    bad.write_text("actors:\n  - id: ivan-petrov\n    name: Ivan Petrov\n    type: PERSON\n    country: Russia Federation\n")
+    with pytest.raises(ConfigError, match=r"mine.yaml: actor #1 \(ivan-petrov\): country must be the id"):
+        read_gazetteer_file(bad)

@@ -526,7 +526,7 @@ def _stage_version() -> str:
 
 @register_stage
 class EntitiesStage(Stage):
-    """Adds ``entity`` spans: label = type, attrs actor / actor_id / wikidata / metonym_of / surface_normalised."""
+    """Adds ``entity`` spans: label = type, attrs actor / actor_id / wikidata / metonym_of / country / surface_normalised."""
 
     name = "entities"
     version = _stage_version()
@@ -551,6 +551,7 @@ class EntitiesStage(Stage):
                 doc.add_span(
                     m.start, m.end, "entity", label=r.label, score=None,
                     actor=r.actor, actor_id=r.actor_id, wikidata=r.wikidata, metonym_of=r.metonym_of,
+                    country=self.gazetteer.country_of(r.actor_id),
                     surface_normalised=name_key(doc.text[m.start : m.end]), resolved_by=r.resolved_by,
                 )
         return batch

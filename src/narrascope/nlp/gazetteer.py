@@ -46,6 +46,8 @@ class Actor:
     aliases: list[str] = field(default_factory=list)
     metonyms: list[str] = field(default_factory=list)  # places that stand for this actor when they act
     source: str = ""  # the gazetteer file it came from
+    country: str | None = None  # id of the country a person or body belongs to ("belarus")
+    demonyms: list[str] = field(default_factory=list)  # a country's adjectives ("Belarusian")
 
 
 def fold(text: str) -> str:
@@ -111,6 +113,13 @@ _DEMONYM = ("an", "ans", "ese", "ish", "ic")  # adjective and people endings (Be
 class Gazetteer:
     """Actors by id, and an index from normalised alias to actor."""
 
+    def country_of(self, actor_id: str | None) -> str | None:
+        """The country id of an actor (itself for a country), None where the gazetteer does not say."""
+        actor = self.actors.get(actor_id or "")
+        if actor is None:
+            return None
+        return actor.id if actor.demonyms else actor.country
+
     def __init__(self, actors: Iterable[Actor]):
         self.actors: dict[str, Actor] = {}
         for actor in actors:
@@ -125,6 +134,9 @@ class Gazetteer:
                     self._alias.setdefault(key, actor)
             for metonym in actor.metonyms:
                 self._metonym[name_key(metonym)] = actor
+        # "Belarusian" -> belarus: role references ("the Belarusian leader") name a country this way.
+        self.demonym_country: dict[str, str] = {
+            fold(d): actor.id for actor in self.actors.values() for d in actor.demonyms}
         for actor in self.actors.values():  # canonical names always point at their own actor
             self._alias[name_key(actor.name)] = actor
         # A metonym covers every spelling of its place: "Hrodna" declared, "Grodno" acts too.
@@ -196,7 +208,7 @@ def parse_gazetteer(data: Any, source: str) -> list[Actor]:
             raise ConfigError(f"{where}: expected a mapping with id, name, type")
         if isinstance(entry.get("id"), str):
             where += f" ({entry['id']})"
-        unknown = set(entry) - {"id", "name", "type", "wikidata", "aliases", "metonyms", "description"}
+        unknown = set(entry) - {"id", "name", "type", "wikidata", "aliases", "metonyms", "description", "country", "demonyms"}
         if unknown:
             raise ConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
         for key in ("id", "name", "type"):
@@ -212,13 +224,17 @@ def parse_gazetteer(data: Any, source: str) -> list[Actor]:
         qid = entry.get("wikidata")
         if qid is not None and not (isinstance(qid, str) and _QID.match(qid)):
             raise ConfigError(f"{where}: wikidata must be a Q-id like 'Q159' or null, not {qid!r}")
+        country = entry.get("country")
+        if country is not None and not (isinstance(country, str) and _ID.match(country)):
+            raise ConfigError(f"{where}: country must be the id of a country actor like 'belarus', not {country!r}")
         lists = {}
-        for key in ("aliases", "metonyms"):
+        for key in ("aliases", "metonyms", "demonyms"):
             value = entry.get(key) or []
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise ConfigError(f"{where}: '{key}' must be a list of non-empty strings")
             lists[key] = [str(v).strip() for v in value]
-        actors.append(Actor(entry["id"], entry["name"].strip(), entry["type"], qid, lists["aliases"], lists["metonyms"], source))
+        actors.append(Actor(entry["id"], entry["name"].strip(), entry["type"], qid, lists["aliases"], lists["metonyms"], source,
+                            country, lists["demonyms"]))
     return actors
 
 

@@ -204,6 +204,7 @@ class Mention:
     end: int
     name: str  # canonical actor or surface name
     person: bool
+    country: str | None = None  # the gazetteer's country id for the actor, where it says
 
 
 # -- quote regions -------------------------------------------------------------------
@@ -270,7 +271,7 @@ def person_mentions(doc_text: str, quote_mask: list[tuple[int, int]], entity_spa
     # Entity spans win where they are; the name heuristic fills the gaps (an entities stage
     # without its NER model knows only gazetteer actors).
     out = [
-        Mention(s.start, s.end, str(s.attrs.get("actor") or doc_text[s.start:s.end]), s.label == "PERSON")
+        Mention(s.start, s.end, str(s.attrs.get("actor") or doc_text[s.start:s.end]), s.label == "PERSON", s.attrs.get("country"))
         for s in entity_spans
         if not _inside(s.start, s.end, quote_mask)
     ]
@@ -938,12 +939,34 @@ def resolve_speaker(text: str, source: tuple[int, int], mentions: list[Mention],
             before = [m for m in before if ss - m.end <= 4]
         elif demoted:
             before = [m for m in before if (m.start, m.end) not in demoted] or before
+        country = role_country(words) if role_ref else None
+        if country:  # "the Belarusian leader": a Belarusian named before, or nobody (a wrong name is worse)
+            before = [m for m in before if mention_country(m) == country]
         if before:
             return before[-1].name
         return None
     if head in PRONOUNS or not plausible_speaker(surface):
         return None
     return surface
+
+
+def mention_country(m: Mention) -> str | None:
+    """The mention's country: from its entity span, else from the gazetteer entry of its name."""
+    if m.country:
+        return m.country
+    from .gazetteer import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    actor = gazetteer.lookup(m.name)
+    return gazetteer.country_of(actor.id) if actor else None
+
+
+def role_country(words: list[str]) -> str | None:
+    """The country a role reference names by its adjective ("the Belarusian leader" -> "belarus")."""
+    from .gazetteer import fold, load_gazetteer
+
+    demonyms = load_gazetteer().demonym_country
+    return next((demonyms[fold(w)] for w in words if fold(w) in demonyms), None)
 
 
 _GROUP_NOUNS = frozenset(
