@@ -48,6 +48,11 @@ def labels() -> list[str]:
     return [*technique_table(), ANY]
 
 
+def base_config(names: list[str]) -> dict:
+    """model.json before anything is tuned: labels, the head's shape, the span decoder's gap."""
+    return {"labels": names, "head": HEAD, "max_gap": 2, "line_thresholds": {}}
+
+
 def token_targets(enc: EncodedText, spans: list[TechniqueSpan], names: list[str]) -> np.ndarray:
     y = np.zeros((len(enc.offsets), len(names)), dtype=np.float32)
     col = {n: j for j, n in enumerate(names)}
@@ -368,7 +373,7 @@ def adapted_encodings(model: TechniqueModel, articles: list[Article], batch: int
     for b in range(0, len(articles), batch):
         docs = [Document(source=a.id, text=render(a.text) if render else a.text, id=a.id, language="en") for a in articles[b : b + batch]]
         for a, e in zip(articles[b : b + batch], model.encode(docs)):
-            out[a.id] = EncodedText(e.token_embeddings, e.offsets, e.text_length)
+            out[a.id] = e
     print(f"adapted encoding of {len(articles)} articles: {time.perf_counter() - t0:.0f}s", flush=True)
     return out
 
@@ -404,7 +409,7 @@ def main(reuse_head: bool = False, use_tfidf: bool = True, branch: bool = True) 
         head = train_head(items(train), items(val), names)
         weights = {k: v.detach().numpy().astype(np.float16) for k, v in head.state_dict().items()}
         np.savez_compressed(CACHE / "frozen_head.npz", **weights)  # techniques_branch.py starts from it
-        config = {"labels": names, "head": HEAD, "max_gap": 2, "line_thresholds": {}}
+        config = base_config(names)
         if branch:
             from techniques_branch import train_branch
 

@@ -31,53 +31,26 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from techniques_data import CACHE, load_corpus  # noqa: E402
-from techniques import HEAD, SEED, labels, sentence_targets, token_targets  # noqa: E402
+from techniques import HEAD, SEED, base_config, labels, sentence_targets, token_targets  # noqa: E402
 
-from narrascope.nlp.encoder import BRANCH_LAYER, MAX_TOKENS, EncodedText, _line_numbers, get_encoder, plan_windows, run_layers  # noqa: E402
+from narrascope.nlp.encoder import BRANCH_LAYER, EncodedText, get_encoder, run_layers  # noqa: E402
 
 OUT = CACHE / "branch"
 
 
-def window_items(texts: list[str], batch: int = 16):
-    """Per text: token ids, offsets, windows and the shared pass's hidden state of every window after BRANCH_LAYER layers."""
-    import torch
-
+def shared_pass(texts: list[str], chunk: int = 32) -> list[EncodedText]:
+    """The shared pass over ``texts`` as the stage computes it; each window's kept hidden state
+    (the adapted layers' input) is stored as float16, and the final embeddings are dropped."""
     enc = get_encoder()
-    encodings = enc.tokenizer.encode_batch(texts, add_special_tokens=False)
-    items = []
-    todo = []
-    for i, (text, e) in enumerate(zip(texts, encodings)):
-        ids = np.asarray(e.ids, dtype=np.int64)
-        off = np.asarray(e.offsets, dtype=np.int32).reshape(-1, 2)
-        wins = plan_windows(_line_numbers(text, off), MAX_TOKENS - 2)
-        items.append({"ids": ids, "off": off, "windows": wins, "hidden": [None] * len(wins)})
-        todo += [(i, k) for k in range(len(wins))]
-    todo.sort(key=lambda ik: -items[ik[0]]["windows"][ik[1]][1])
+    out: list[EncodedText] = []
     t0 = time.perf_counter()
-    for b in range(0, len(todo), batch):
-        part = todo[b : b + batch]
-        pieces = [items[i]["ids"][items[i]["windows"][k][0] : items[i]["windows"][k][0] + items[i]["windows"][k][1]] for i, k in part]
-        ids, mask = pad(pieces, enc.cls_id, enc.sep_id)
-        with torch.inference_mode():
-            out = enc.model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
-        h = out.hidden_states[BRANCH_LAYER]
-        for r, ((i, k), p) in enumerate(zip(part, pieces)):
-            items[i]["hidden"][k] = h[r, : len(p) + 2].numpy().astype(np.float16)
-        if (b // batch) % 50 == 0:
-            print(f"frozen pass: {b + len(part)}/{len(todo)} windows, {time.perf_counter() - t0:.0f}s", flush=True)
-    return items
-
-
-def pad(pieces, cls_id, sep_id):
-    import torch
-
-    longest = max(len(p) for p in pieces) + 2
-    ids = np.zeros((len(pieces), longest), dtype=np.int64)
-    mask = np.zeros((len(pieces), longest), dtype=np.int64)
-    for r, p in enumerate(pieces):
-        ids[r, : len(p) + 2] = [cls_id, *p.tolist(), sep_id]
-        mask[r, : len(p) + 2] = 1
-    return torch.from_numpy(ids), torch.from_numpy(mask)
+    for b in range(0, len(texts), chunk):
+        for e in enc.encode_texts(texts[b : b + chunk]):
+            e.branch_input = [x.astype(np.float16) for x in e.branch_input]
+            e.token_embeddings = np.zeros((0, 0), dtype=np.float32)  # not needed here: memory
+            out.append(e)
+        print(f"shared pass: {len(out)}/{len(texts)} texts, {time.perf_counter() - t0:.0f}s", flush=True)
+    return out
 
 
 def make_branch(rank: int, alpha: float):
@@ -108,18 +81,17 @@ def make_branch(rank: int, alpha: float):
     return layers
 
 
-def examples(items, texts, spans_of, names):
+def examples(encoded: list[EncodedText], texts, spans_of, names):
     """Windows as training examples: hidden state, targets of the kept tokens, sentences inside."""
     out = []
-    for it, text, spans in zip(items, texts, spans_of):
-        enc = EncodedText(np.zeros((len(it["off"]), 1), np.float32), it["off"], len(text))
+    for enc, text, spans in zip(encoded, texts, spans_of):
         y = token_targets(enc, spans, names)
         ranges, ys = sentence_targets(enc, text, spans, names)
-        for k, (s, n, lo, hi) in enumerate(it["windows"]):
+        for (s, n, lo, hi), hidden in zip(enc.windows, enc.branch_input):
             sents = [(a - s, b - s, ys[j]) for j, (a, b) in enumerate(ranges) if a >= s + lo and b <= s + hi]
             keep = np.zeros(n, dtype=np.float32)
             keep[lo:hi] = 1
-            out.append((it["hidden"][k], y[s : s + n], keep, sents))
+            out.append((hidden, y[s : s + n], keep, sents))
     return out
 
 
@@ -149,30 +121,7 @@ def batch_loss(layers, head, batch, n_out):
     return token_loss + F.binary_cross_entropy_with_logits(head.sentence_logits(h, ranges), torch.from_numpy(np.stack(ys)))
 
 
-def tuned_encoded(layers, items, texts, batch: int = 16) -> list[EncodedText]:
-    """EncodedText of each text from the adapted branch (what the stage would compute)."""
-    import torch
-
-    outs = [np.zeros((len(it["ids"]), 384), dtype=np.float32) for it in items]
-    todo = sorted(((i, k) for i, it in enumerate(items) for k in range(len(it["windows"]))), key=lambda ik: -len(items[ik[0]]["hidden"][ik[1]]))
-    for b in range(0, len(todo), batch):
-        part = todo[b : b + batch]
-        hs = [items[i]["hidden"][k] for i, k in part]
-        longest = max(len(h) for h in hs)
-        H = torch.zeros(len(part), longest, 384)
-        A = torch.zeros(len(part), longest)
-        for r, h in enumerate(hs):
-            H[r, : len(h)] = torch.from_numpy(h.astype(np.float32))
-            A[r, : len(h)] = 1
-        with torch.inference_mode():
-            o = run_layers(layers, H, A).numpy()
-        for r, (i, k) in enumerate(part):
-            s, n, lo, hi = items[i]["windows"][k]
-            outs[i][s + lo : s + hi] = o[r, 1 + lo : 1 + hi]
-    return [EncodedText(o, it["off"], len(t)) for o, it, t in zip(outs, items, texts)]
-
-
-def val_f1(layers, head, va_items, val, names) -> tuple[float, float]:
+def val_f1(layers, head, va_encoded, val, names) -> tuple[float, float]:
     """Validation paragraph micro-F1 (sentence lines, paragraph lines) with cuts tuned on validation, head alone."""
     from techniques import tune_line_decisions
 
@@ -180,9 +129,10 @@ def val_f1(layers, head, va_items, val, names) -> tuple[float, float]:
 
     layers.eval()
     head.eval()
-    enc = dict(zip([a.id for a in val], tuned_encoded(layers, va_items, [a.text for a in val])))
+    adapted = get_encoder().run_top_layers(layers, va_encoded)  # the adapted encoding, as the stage computes it
+    enc = {a.id: EncodedText(emb, e.offsets, e.text_length) for a, e, emb in zip(val, va_encoded, adapted)}
     weights = {k: v.detach().numpy().astype(np.float32) for k, v in head.state_dict().items()}
-    model = TechniqueModel(weights, {"labels": names, "head": HEAD, "max_gap": 2, "line_thresholds": {}})
+    model = TechniqueModel(weights, base_config(names))
     res = tune_line_decisions(model, val, enc, log=lambda *_: None)["val_micro_f1"]
     return res["sentence_lines"], res["paragraph_lines"]
 
@@ -198,8 +148,8 @@ def train_branch(train, val, names, init_head: dict[str, np.ndarray], epochs: in
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     t0 = time.perf_counter()
-    tr_items = window_items([a.text for a in train])
-    va_items = window_items([a.text for a in val])
+    tr_items = shared_pass([a.text for a in train])
+    va_items = shared_pass([a.text for a in val])
     log(f"shared pass (first {BRANCH_LAYER} layers) over {len(train)} + {len(val)} articles: {time.perf_counter() - t0:.0f}s")
     tr = examples(tr_items, [a.text for a in train], [a.spans for a in train], names)
     va = examples(va_items, [a.text for a in val], [a.spans for a in val], names)

@@ -213,29 +213,18 @@ class Encoder:
         encodings = self.tokenizer.encode_batch([t for t in texts], add_special_tokens=False)
         token_ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
         offsets = [np.asarray(e.offsets, dtype=np.int32).reshape(-1, 2) for e in encodings]
-        windows = [
-            (i, *w)
-            for i, (text, off) in enumerate(zip(texts, offsets))
-            for w in plan_windows(_line_numbers(text, off), width)
-        ]
+        plans = [plan_windows(_line_numbers(text, off), width) for text, off in zip(texts, offsets)]
+        windows = [(i, k) for i, plan in enumerate(plans) for k in range(len(plan))]
         outputs = [np.zeros((len(ids), DIM), dtype=np.float32) for ids in token_ids]
-        plans: list[list[Window]] = [[] for _ in texts]
-        inputs: list[list[np.ndarray]] = [[] for _ in texts]
-        slot = []  # each window's index in its text's plan
-        for i, *w in windows:
-            slot.append(len(plans[i]))
-            plans[i].append(tuple(w))
-            inputs[i].append(np.zeros(0, dtype=np.float32))
-        # Longest first so padded batches waste little.
-        order = sorted(range(len(windows)), key=lambda k: -windows[k][2])
-        for b in range(0, len(order), self.batch_size):
-            ks = order[b : b + self.batch_size]
-            batch = [windows[k] for k in ks]
-            hidden, middle = self._run([token_ids[i][s : s + n] for i, s, n, _, _ in batch])
-            for k, (i, s, n, lo, hi), h, m in zip(ks, batch, hidden, middle):
+        inputs: list[list[np.ndarray]] = [[np.zeros(0, dtype=np.float32)] * len(plan) for plan in plans]
+        for batch in _longest_first([plans[i][k][1] for i, k in windows], self.batch_size):
+            picked = [windows[j] for j in batch]
+            hidden, middle = self._run([token_ids[i][plans[i][k][0] : plans[i][k][0] + plans[i][k][1]] for i, k in picked])
+            for (i, k), h, m in zip(picked, hidden, middle):
+                s, n, lo, hi = plans[i][k]
                 outputs[i][s + lo : s + hi] = h[1 + lo : 1 + hi]
-                inputs[i][slot[k]] = m[: n + 2]
-        return [EncodedText(o, off, len(t), plan, middle) for o, off, t, plan, middle in zip(outputs, offsets, texts, plans, inputs)]
+                inputs[i][k] = m[: n + 2]
+        return [EncodedText(o, off, len(t), plan, kept) for o, off, t, plan, kept in zip(outputs, offsets, texts, plans, inputs)]
 
     def _run(self, pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Last hidden state and the hidden state after BRANCH_LAYER layers of a padded batch."""
@@ -251,24 +240,33 @@ class Encoder:
             out = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask), output_hidden_states=True)
         return out.last_hidden_state.float().numpy(), out.hidden_states[BRANCH_LAYER].float().numpy()
 
-    def run_top_layers(self, layers: Any, states: list[np.ndarray]) -> list[np.ndarray]:
-        """``layers`` (encoder layers above BRANCH_LAYER) over hidden states of whole windows, batched."""
+    def run_top_layers(self, layers: Any, encoded: list[EncodedText]) -> list[np.ndarray]:
+        """Token embeddings of each text through ``layers`` (encoder layers above BRANCH_LAYER),
+        run on the windows' kept hidden states (``branch_input``) in batches, longest first."""
         torch = self._torch
-        out: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(states)
-        order = sorted(range(len(states)), key=lambda k: -len(states[k]))
-        for b in range(0, len(order), self.batch_size):
-            ks = order[b : b + self.batch_size]
-            longest = max(len(states[k]) for k in ks)
-            h = np.zeros((len(ks), longest, DIM), dtype=np.float32)
-            mask = np.zeros((len(ks), longest), dtype=np.float32)
-            for r, k in enumerate(ks):
-                h[r, : len(states[k])] = states[k]
-                mask[r, : len(states[k])] = 1
+        windows = [(e, k) for e in encoded for k in range(len(e.windows or []))]
+        outputs = [np.zeros((len(e.offsets), DIM), dtype=np.float32) for e in encoded]
+        row = {id(e): i for i, e in enumerate(encoded)}
+        for batch in _longest_first([len(e.branch_input[k]) for e, k in windows], self.batch_size):
+            states = [windows[j][0].branch_input[windows[j][1]] for j in batch]
+            h = np.zeros((len(states), max(len(x) for x in states), DIM), dtype=np.float32)
+            mask = np.zeros(h.shape[:2], dtype=np.float32)
+            for r, x in enumerate(states):
+                h[r, : len(x)] = x
+                mask[r, : len(x)] = 1
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
                 result = run_layers(layers, torch.from_numpy(h), torch.from_numpy(mask)).float().numpy()
-            for r, k in enumerate(ks):
-                out[k] = result[r, : len(states[k])]
-        return out
+            for r, j in enumerate(batch):
+                e, k = windows[j]
+                s, _, lo, hi = e.windows[k]
+                outputs[row[id(e)]][s + lo : s + hi] = result[r, 1 + lo : 1 + hi]
+        return outputs
+
+
+def _longest_first(lengths: list[int], size: int) -> list[list[int]]:
+    """Indices in batches of ``size``, longest first, so padded batches waste little."""
+    order = sorted(range(len(lengths)), key=lambda k: -lengths[k])
+    return [order[b : b + size] for b in range(0, len(order), size)]
 
 
 def run_layers(layers: Any, hidden: Any, mask: Any) -> Any:
@@ -364,11 +362,6 @@ class AdaptedBranch:
                 d.cache.pop(CACHE_KEY, None)
             shared = encode_documents(docs, self.encoder)
         todo = [e for e in shared if self.name not in e.branches]
-        states = [s for e in todo for s in (e.branch_input or [])]
-        outputs = iter(self.encoder.run_top_layers(self.layers, states)) if states else iter(())
-        for e in todo:
-            emb = np.zeros_like(e.token_embeddings)
-            for (s, n, lo, hi), o in zip(e.windows or [], outputs):
-                emb[s + lo : s + hi] = o[1 + lo : 1 + hi]
+        for e, emb in zip(todo, self.encoder.run_top_layers(self.layers, todo)):
             e.branches[self.name] = EncodedText(emb, e.offsets, e.text_length)
         return [e.branches[self.name] for e in shared]
