@@ -31,6 +31,7 @@ from typing import Any, Iterable
 
 from ..document import Document
 from ..pipeline import Stage, register_stage
+from .gazetteer import fold, load_gazetteer
 from .sentences import split_paragraphs, split_sentences
 
 MODEL_PACKAGE = "narrascope.models.quotes"
@@ -954,8 +955,6 @@ def mention_country(m: Mention) -> str | None:
     """The mention's country: from its entity span, else from the gazetteer entry of its name."""
     if m.country:
         return m.country
-    from .gazetteer import load_gazetteer
-
     gazetteer = load_gazetteer()
     actor = gazetteer.lookup(m.name)
     return gazetteer.country_of(actor.id) if actor else None
@@ -963,8 +962,6 @@ def mention_country(m: Mention) -> str | None:
 
 def role_country(words: list[str]) -> str | None:
     """The country a role reference names by its adjective ("the Belarusian leader" -> "belarus")."""
-    from .gazetteer import fold, load_gazetteer
-
     demonyms = load_gazetteer().demonym_country
     return next((demonyms[fold(w)] for w in words if fold(w) in demonyms), None)
 
