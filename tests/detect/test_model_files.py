@@ -42,6 +42,20 @@ def test_model_loads_with_thresholds_for_every_label():
     assert len(config["span_classifiers"]["2020"]) == 14
 
 
+def test_line_cuts_are_pulled_to_the_global_cut_so_no_technique_is_switched_off():
+    """training/techniques.py pulls each tuned cut halfway to one global cut (shrink_cuts): on 55
+    validation articles a tuned cut of 1.1 switched Doubt off on sentence lines."""
+    config = json.loads(resources.files(MODEL_PACKAGE).joinpath("model.json").read_text())
+    assert config["cut_shrink"] == 0.5
+    for key in ("line_thresholds", "sentence_line_thresholds"):
+        cuts = config[key]
+        assert all(0.05 <= t <= 0.6 for t in cuts.values()), cuts
+        # the four techniques without a training example all sit at (0.5 + global) / 2, so all equal
+        unseen = {cuts[n] for n in ("Appeal_to_Values", "Consequential_Oversimplification", "Appeal_to_Time", "Questioning_the_Reputation")}
+        assert len(unseen) == 1
+    assert config["sentence_line_thresholds"]["Doubt"] < 1.0
+
+
 def test_adapters_cover_both_top_layers_and_fit_the_encoder():
     from narrascope.nlp.encoder import BRANCH_LAYER, get_encoder
 
