@@ -178,6 +178,29 @@ def _adapters(scale: float, seed: int = 0) -> dict[str, np.ndarray]:
     return out
 
 
+def test_a_text_encodes_the_same_alone_or_batched_with_others(seeds_dir):
+    """Bit for bit, so 1 and 2 workers (or Ray) store the same scores and spans: before windows
+    were padded to a length of their own (padded_length), the AVX2 CPU of one CI machine gave
+    differences of ~3e-6 here and a rounded technique score of 0.3522 vs 0.3523."""
+    from narrascope.detect.techniques import get_model
+    from narrascope.nlp.encoder import padded_length
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+    texts += [t[:700] for t in texts[:3]] + ["Lukashenko met Putin in Sochi."]  # short windows beside long ones
+    encoder = get_encoder()
+    alone = [encoder.encode_texts([t])[0] for t in texts]
+    together = encoder.encode_texts(texts)
+    for a, b in zip(alone, together):
+        assert np.array_equal(a.token_embeddings, b.token_embeddings)
+        assert all(np.array_equal(x, y) for x, y in zip(a.branch_input, b.branch_input))
+    model = get_model()  # the techniques' adapted layers run on their own batches of windows
+    docs = lambda: [Document(source=str(i), text=t, language="en") for i, t in enumerate(texts)]  # noqa: E731
+    branch_alone = [model.encode([d])[0] for d in docs()]
+    branch_together = model.encode(docs())
+    assert all(np.array_equal(a.token_embeddings, b.token_embeddings) for a, b in zip(branch_alone, branch_together))
+    assert [padded_length(n) for n in (3, 32, 33, 255, 256)] == [32, 32, 64, 256, 256]
+
+
 def test_branch_without_updates_reproduces_the_shared_pass(seeds_dir):
     from narrascope.nlp.encoder import AdaptedBranch
 

@@ -217,7 +217,7 @@ class Encoder:
         windows = [(i, k) for i, plan in enumerate(plans) for k in range(len(plan))]
         outputs = [np.zeros((len(ids), DIM), dtype=np.float32) for ids in token_ids]
         inputs: list[list[np.ndarray]] = [[np.zeros(0, dtype=np.float32)] * len(plan) for plan in plans]
-        for batch in _longest_first([plans[i][k][1] for i, k in windows], self.batch_size):
+        for batch in _longest_first([plans[i][k][1] + 2 for i, k in windows], self.batch_size):
             picked = [windows[j] for j in batch]
             hidden, middle = self._run([token_ids[i][plans[i][k][0] : plans[i][k][0] + plans[i][k][1]] for i, k in picked])
             for (i, k), h, m in zip(picked, hidden, middle):
@@ -229,7 +229,7 @@ class Encoder:
     def _run(self, pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Last hidden state and the hidden state after BRANCH_LAYER layers of a padded batch."""
         torch = self._torch
-        longest = max(len(p) for p in pieces) + 2
+        longest = padded_length(max(len(p) for p in pieces) + 2)
         ids = np.zeros((len(pieces), longest), dtype=np.int64)
         mask = np.zeros((len(pieces), longest), dtype=np.int64)
         for r, p in enumerate(pieces):
@@ -249,7 +249,7 @@ class Encoder:
         row = {id(e): i for i, e in enumerate(encoded)}
         for batch in _longest_first([len(e.branch_input[k]) for e, k in windows], self.batch_size):
             states = [windows[j][0].branch_input[windows[j][1]] for j in batch]
-            h = np.zeros((len(states), max(len(x) for x in states), DIM), dtype=np.float32)
+            h = np.zeros((len(states), padded_length(max(len(x) for x in states)), DIM), dtype=np.float32)
             mask = np.zeros(h.shape[:2], dtype=np.float32)
             for r, x in enumerate(states):
                 h[r, : len(x)] = x
@@ -263,10 +263,32 @@ class Encoder:
         return outputs
 
 
+PAD_MULTIPLE = 32  # windows are padded to the next multiple of this many positions
+
+
+def padded_length(n: int) -> int:
+    """The length a window of ``n`` positions ([CLS] and [SEP] included) is padded to.
+
+    It depends on the window alone, never on the other windows of its batch: on some
+    CPUs (AVX2 without AVX-512) the matrix kernels sum in an order that depends on the
+    padded length, so padding to the longest window of the batch made fp32 numbers
+    differ in the sixth decimal between 1 and 2 workers, and now and then a rounded
+    score or a span at its cut with them. Rows of one padded length come out the same
+    whatever they are batched with."""
+    return min(-(-n // PAD_MULTIPLE) * PAD_MULTIPLE, max(n, MAX_TOKENS))
+
+
 def _longest_first(lengths: list[int], size: int) -> list[list[int]]:
-    """Indices in batches of ``size``, longest first, so padded batches waste little."""
-    order = sorted(range(len(lengths)), key=lambda k: -lengths[k])
-    return [order[b : b + size] for b in range(0, len(order), size)]
+    """Indices in batches of at most ``size`` windows of one padded length (``lengths`` in
+    positions), longest first."""
+    order = sorted(range(len(lengths)), key=lambda k: (-padded_length(lengths[k]), k))
+    batches: list[list[int]] = []
+    for k in order:
+        if batches and len(batches[-1]) < size and padded_length(lengths[batches[-1][0]]) == padded_length(lengths[k]):
+            batches[-1].append(k)
+        else:
+            batches.append([k])
+    return batches
 
 
 def run_layers(layers: Any, hidden: Any, mask: Any) -> Any:
