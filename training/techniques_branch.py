@@ -133,7 +133,7 @@ def val_f1(layers, head, va_encoded, val, names) -> tuple[float, float]:
     enc = {a.id: EncodedText(emb, e.offsets, e.text_length) for a, e, emb in zip(val, va_encoded, adapted)}
     weights = {k: v.detach().numpy().astype(np.float32) for k, v in head.state_dict().items()}
     model = TechniqueModel(weights, base_config(names))
-    res = tune_line_decisions(model, val, enc, log=lambda *_: None)["val_micro_f1"]
+    res = tune_line_decisions(model, val, enc, log=lambda *_: None, weight_on_halves=False)["val_micro_f1"]
     return res["sentence_lines"], res["paragraph_lines"]
 
 

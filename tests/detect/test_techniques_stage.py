@@ -133,3 +133,35 @@ def test_runs_join_only_inside_one_sentence_and_line():
     joined = _merge_in_sentences(runs, sentences, text)
     assert [(s, e) for s, e, _ in joined] == [(6, 43), (50, 56), (57, 61), (64, 68)]  # no join across the line break
     assert abs(joined[0][2] - (0.6 * 14 + 0.4 * 8) / 22) < 1e-9  # length-weighted mean score
+
+
+def test_sentence_lines_mix_in_the_token_layer_and_paragraph_lines_do_not():
+    """One sentence per line: a line's score is 0.8 x its sentence probability + 0.2 x the highest
+    token probability inside it (chosen on validation halves); paragraph lines read the sentence
+    layer alone. Hand-made probabilities, the shipped model's cuts."""
+    import numpy as np
+
+    from narrascope.detect.techniques import TechniquePrediction, get_model, sentence_token_max
+
+    model = get_model()
+    assert model.config["sentence_line_token_weight"] == 0.2 and model.config["line_token_weight"] == 0.0
+    j = model.labels.index("Loaded_Language")
+    cut = model.sentence_line_thresholds[j]
+    text = "Brutal thugs came.\nThey left.\nAll went home."
+    offsets = np.array([[0, 6], [7, 12], [13, 17], [19, 23], [24, 28], [30, 33], [34, 38], [39, 43]])
+    token_probs = np.zeros((len(offsets), len(model.labels)), dtype=np.float32)
+    token_probs[0, j] = 0.95  # "Brutal"
+    sentences = [(0, 18), (19, 29), (30, 44)]
+    sentence_probs = np.zeros((3, len(model.labels)), dtype=np.float32)
+    sentence_probs[0, j] = sentence_probs[1, j] = cut - 0.02  # just under the cut on their own
+    pred = TechniquePrediction(offsets, token_probs, sentences, sentence_probs)
+    assert sentence_token_max(pred)[:, j].tolist() == pytest.approx([0.95, 0.0, 0.0])
+    lines = [(0, 18), (19, 29), (30, 44)]
+    found = model.line_techniques(pred, lines)
+    assert "Loaded_Language" in found[0]  # 0.8 x (cut - 0.02) + 0.2 x 0.95 passes the cut
+    assert found[0]["Loaded_Language"] == pytest.approx(0.8 * (cut - 0.02) + 0.2 * 0.95, abs=1e-6)
+    assert "Loaded_Language" not in found[1]  # no token evidence: 0.8 x (cut - 0.02) stays under
+    # the same sentences as one paragraph line: the sentence layer alone, under its own cut
+    para_cut = model.line_thresholds[j]
+    pred.sentence_probs[:, j] = [para_cut - 0.01, 0.0, 0.0]
+    assert "Loaded_Language" not in model.line_techniques(pred, [(0, 29), (30, 44)])[0]

@@ -267,11 +267,14 @@ class TechniqueModel:
         rows_of = [np.nonzero((starts >= ls) & (starts < le))[0] if len(starts) else np.zeros(0, dtype=np.int64) for ls, le in lines]
         # One sentence per line (the 2023 dev/test files) has its own thresholds: a line's
         # gold labels then include spans that merely cross into it.
-        thresholds = self.sentence_line_thresholds if sentence_per_line_layout(rows_of) else self.line_thresholds
+        per_line = sentence_per_line_layout(rows_of)
+        thresholds = self.sentence_line_thresholds if per_line else self.line_thresholds
+        weight = float(self.config.get("sentence_line_token_weight" if per_line else "line_token_weight", 0.0))
+        scores = sentence_scores_with_tokens(pred, weight)
         for rows in rows_of:
             found: dict[str, float] = {}
             if len(rows):
-                best = pred.sentence_probs[rows].max(axis=0)
+                best = scores[rows].max(axis=0)
                 for j, label in enumerate(self.labels):
                     if label != ANY and best[j] >= thresholds[j]:
                         found[label] = float(best[j])
@@ -299,6 +302,25 @@ _QUOTED = re.compile(r"[‘“\"«]([^‘’“”\"«»\n]{2,40})[’”\"»]")
 def quoted_phrases(text: str, max_words: int = 4) -> list[tuple[int, int]]:
     """Spans of short quoted phrases (scare quotes), quote marks included; longer quotes are speech."""
     return [(m.start(), m.end()) for m in _QUOTED.finditer(text) if len(m.group(1).split()) <= max_words]
+
+
+def sentence_token_max(pred: TechniquePrediction) -> np.ndarray:
+    """[n_sentences, n_outputs]: each technique's highest token probability inside each sentence."""
+    out = np.zeros_like(pred.sentence_probs)
+    if len(pred.offsets):
+        for i, (s, e) in enumerate(pred.sentences):
+            idx = np.nonzero((pred.offsets[:, 0] < e) & (pred.offsets[:, 1] > s))[0]
+            if len(idx):
+                out[i] = pred.token_probs[idx].max(axis=0)
+    return out
+
+
+def sentence_scores_with_tokens(pred: TechniquePrediction, weight: float) -> np.ndarray:
+    """Sentence probabilities mixed with the token layer's maximum in each sentence:
+    (1 - weight) x sentence + weight x token max (weight 0: the sentence layer alone)."""
+    if weight <= 0.0:
+        return pred.sentence_probs
+    return (1.0 - weight) * pred.sentence_probs + weight * sentence_token_max(pred)
 
 
 def sentence_per_line_layout(rows_of_lines: list[np.ndarray]) -> bool:
