@@ -82,7 +82,7 @@ def paragraph_rows(articles: list[AnalysedArticle]) -> list[tuple[str, int, list
     rows = []
     for a in articles:
         lines = line_spans(a.doc.text)
-        found = model.line_techniques(a.prediction, [(s, e) for _, s, e in lines])
+        found = model.line_techniques(a.prediction, [(s, e) for _, s, e in lines], a.encoded, a.doc.text)
         for (number, _, _), techs in zip(lines, found):
             rows.append((a.id, number, sorted(techs)))
     return rows

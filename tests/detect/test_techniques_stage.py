@@ -165,3 +165,37 @@ def test_sentence_lines_mix_in_the_token_layer_and_paragraph_lines_do_not():
     para_cut = model.line_thresholds[j]
     pred.sentence_probs[:, j] = [para_cut - 0.01, 0.0, 0.0]
     assert "Loaded_Language" not in model.line_techniques(pred, [(0, 29), (30, 44)])[0]
+
+
+def test_sentence_lines_also_read_the_spans_found_in_them(seeds_dir):
+    """2023-st3 output on a one-sentence-per-line file: each line's score is 0.8 x (sentence and
+    token layers) + 0.2 x the best span in the line (P(span) x P(technique | span)), on seed 004."""
+    import numpy as np
+
+    from narrascope.cli_semeval import analyse_texts
+    from narrascope.detect.techniques import get_model, sentence_scores_with_tokens
+    from narrascope.nlp.sentences import split_sentences
+    from narrascope.semeval import line_spans
+
+    text = (seeds_dir / SEED_004).read_text(encoding="utf-8")
+    text = "\n".join(text[s:e] for s, e in split_sentences(text, "en"))
+    a = analyse_texts({"004": text})[0]
+    model = get_model()
+    assert model.config["sentence_line_span_weight"] == 0.2 and model.config["line_span_weight"] == 0.0
+    lines = [(s, e) for _, s, e in line_spans(text)]
+    with_spans = model.line_techniques(a.prediction, lines, a.encoded, text)
+    from_spans = model.line_span_scores(a.encoded, a.prediction, text, lines)
+    assert from_spans.max() > 0.3  # seed 004 is full of flagged passages
+    mixed = sentence_scores_with_tokens(a.prediction, 0.2)
+    starts = np.array([s for s, _ in a.prediction.sentences])
+    checked = 0
+    for i, (ls, le) in enumerate(lines):
+        rows = np.nonzero((starts >= ls) & (starts < le))[0]
+        for name, score in with_spans[i].items():
+            j = model.labels.index(name)
+            assert score == pytest.approx(0.8 * mixed[rows, j].max() + 0.2 * from_spans[i, j], abs=1e-6)
+            assert score >= model.sentence_line_thresholds[j]
+            checked += 1
+    assert checked >= 10
+    # without the encoding and text, the spans are left out (as before this weight existed)
+    assert model.line_techniques(a.prediction, lines) != with_spans

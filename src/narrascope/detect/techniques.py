@@ -256,11 +256,32 @@ class TechniqueModel:
                 found.extend((s, e, name, p * q) for name, q in r[1:3] if q >= also)
         return found
 
-    def line_techniques(self, pred: TechniquePrediction, lines: list[tuple[int, int]]) -> list[dict[str, float]]:
+    def line_span_scores(self, encoded: EncodedText, pred: TechniquePrediction, text: str, lines: list[tuple[int, int]]) -> np.ndarray:
+        """[n_lines, n_outputs]: for each line and technique, the best P(span uses a technique) x
+        P(technique | span) over the propaganda spans that touch the line (no score floor)."""
+        out = np.zeros((len(lines), len(self.labels)), dtype=np.float32)
+        spans = self.propaganda_spans(pred, text, join_in_sentence=False)
+        if not spans or not lines:
+            return out
+        column = {name: j for j, name in enumerate(self.labels)}
+        ranked = self.classify_spans(encoded, text, [(s, e) for s, e, _ in spans], scheme="2023")
+        starts = np.array([s for s, _ in lines])
+        ends = np.array([e for _, e in lines])
+        for (s, e, p), r in zip(spans, ranked):
+            touched = np.nonzero((starts < e) & (ends > s))[0]
+            for name, q in r:
+                j = column[name]
+                out[touched, j] = np.maximum(out[touched, j], p * q)
+        return out
+
+    def line_techniques(self, pred: TechniquePrediction, lines: list[tuple[int, int]],
+                        encoded: EncodedText | None = None, text: str | None = None) -> list[dict[str, float]]:
         """For each line (a char span), ``{technique: score}`` of the techniques it uses.
 
         A line uses a technique when one of its sentences does; sentences come from
-        the prediction and never cross a line break.
+        the prediction and never cross a line break. On one-sentence-per-line files the
+        token layer is mixed into the sentence scores, and, given ``encoded`` and ``text``,
+        so are the spans found in the line (``line_span_scores``), with weights from training.
         """
         out = []
         starts = np.array([s for s, _ in pred.sentences]) if pred.sentences else np.zeros(0)
@@ -271,10 +292,14 @@ class TechniqueModel:
         thresholds = self.sentence_line_thresholds if per_line else self.line_thresholds
         weight = float(self.config.get("sentence_line_token_weight" if per_line else "line_token_weight", 0.0))
         scores = sentence_scores_with_tokens(pred, weight)
-        for rows in rows_of:
+        span_weight = float(self.config.get("sentence_line_span_weight" if per_line else "line_span_weight", 0.0))
+        from_spans = self.line_span_scores(encoded, pred, text, lines) if span_weight > 0 and encoded is not None and text is not None else None
+        for i, rows in enumerate(rows_of):
             found: dict[str, float] = {}
             if len(rows):
                 best = scores[rows].max(axis=0)
+                if from_spans is not None:
+                    best = (1.0 - span_weight) * best + span_weight * from_spans[i]
                 for j, label in enumerate(self.labels):
                     if label != ANY and best[j] >= thresholds[j]:
                         found[label] = float(best[j])
