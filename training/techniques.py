@@ -34,6 +34,8 @@ from narrascope.detect.techniques import (  # noqa: E402
     TechniqueModel,
     TfidfVocabulary,
     build_head,
+    line_scores,
+    mix_token_max,
     sentence_token_max,
     span_features,
     technique_table,
@@ -226,12 +228,6 @@ def has_span_classifier(model: TechniqueModel) -> bool:
     return "2023_coef" in (model.span_classifiers or {})
 
 
-def line_max(sentence_scores: np.ndarray, line_of: np.ndarray, n_lines: int) -> np.ndarray:
-    out = np.zeros((n_lines, sentence_scores.shape[1]), dtype=np.float32)
-    np.maximum.at(out, line_of, sentence_scores)
-    return out
-
-
 GRID = np.arange(0.05, 0.91, 0.025)
 
 
@@ -323,12 +319,10 @@ def tune_line_decisions(model: TechniqueModel, articles, encoded, log=print, enc
         result = {"weight": w}
         for per_line, (H, T, M, line_of, gold, article_of, P) in layouts.items():
             # as TechniqueModel.line_techniques scores a line: the TF-IDF blend, the token layer, then the spans
-            token_weight = SENTENCE_LINE_TOKEN_WEIGHT if per_line else LINE_TOKEN_WEIGHT
-            span_weight = (SENTENCE_LINE_SPAN_WEIGHT if per_line else LINE_SPAN_WEIGHT) if P is not None else 0.0
-            mixed = (1 - token_weight) * ((1 - w) * H[:, :k] + w * T[:, :k]) + token_weight * M[:, :k]
-            S = line_max(mixed, line_of, len(gold))
-            if span_weight > 0:
-                S = (1 - span_weight) * S + span_weight * P[:, :k]
+            # (line_scores is the stage's own function)
+            mixed = mix_token_max((1 - w) * H[:, :k] + w * T[:, :k], M[:, :k], SENTENCE_LINE_TOKEN_WEIGHT if per_line else LINE_TOKEN_WEIGHT)
+            S = line_scores(mixed, line_of, len(gold), P[:, :k] if P is not None else None,
+                            SENTENCE_LINE_SPAN_WEIGHT if per_line else LINE_SPAN_WEIGHT)
             G = gold[:, :k]
             tuned, start, th = tuned_cuts(S, G)
             halves = half_split_f1(S, G, article_of) if weight_on_halves and len(weights) > 1 else float("nan")

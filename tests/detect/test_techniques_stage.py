@@ -173,7 +173,7 @@ def test_sentence_lines_also_read_the_spans_found_in_them(seeds_dir):
     import numpy as np
 
     from narrascope.cli_semeval import analyse_texts
-    from narrascope.detect.techniques import get_model, sentence_scores_with_tokens
+    from narrascope.detect.techniques import get_model, mix_token_max, sentence_token_max
     from narrascope.nlp.sentences import split_sentences
     from narrascope.semeval import line_spans
 
@@ -186,7 +186,7 @@ def test_sentence_lines_also_read_the_spans_found_in_them(seeds_dir):
     with_spans = model.line_techniques(a.prediction, lines, a.encoded, text)
     from_spans = model.line_span_scores(a.encoded, a.prediction, text, lines)
     assert from_spans.max() > 0.3  # seed 004 is full of flagged passages
-    mixed = sentence_scores_with_tokens(a.prediction, 0.2)
+    mixed = mix_token_max(a.prediction.sentence_probs, sentence_token_max(a.prediction), 0.2)
     starts = np.array([s for s, _ in a.prediction.sentences])
     checked = 0
     for i, (ls, le) in enumerate(lines):

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..document import Document
 from ..errors import ModelError
-from ..nlp.encoder import BRANCH_LAYER, AdaptedBranch, EncodedText, encode_documents, get_encoder
+from ..nlp.encoder import BRANCH_LAYER, AdaptedBranch, EncodedText, encode_documents, get_encoder, tokens_overlapping
 from ..pipeline import Stage, register_stage
 
 MODEL_PACKAGE = "narrascope.models.techniques"
@@ -233,19 +233,23 @@ class TechniqueModel:
         quoted = float(self.config.get("quoted_span_threshold", 1.1))
         if quoted <= 1.0:
             for s, e in quoted_phrases(text):
-                idx = np.nonzero((pred.offsets[:, 0] < e) & (pred.offsets[:, 1] > s))[0]
+                idx = tokens_overlapping(pred.offsets, s, e)
                 if len(idx) and float(probs[idx].mean()) >= quoted and not any(a < e and b > s for a, b, _ in spans):
                     spans.append((s, e, float(probs[idx].mean())))
             spans.sort()
         return spans
+
+    def ranked_spans(self, encoded: EncodedText, pred: TechniquePrediction, text: str) -> tuple[list[tuple[int, int, float]], list[list[tuple[str, float]]]]:
+        """The stage's propaganda spans (runs kept apart) and, for each, its 2023 techniques ranked best first."""
+        spans = self.propaganda_spans(pred, text, join_in_sentence=False)
+        return spans, self.classify_spans(encoded, text, [(s, e) for s, e, _ in spans], scheme="2023")
 
     def technique_spans(self, encoded: EncodedText, pred: TechniquePrediction, text: str) -> list[tuple[int, int, str, float]]:
         """``(start, end, technique, score)``: each propaganda span with its most likely technique.
 
         score = P(span uses a technique) x P(this technique | span).
         """
-        spans = self.propaganda_spans(pred, text, join_in_sentence=False)
-        ranked = self.classify_spans(encoded, text, [(s, e) for s, e, _ in spans], scheme="2023")
+        spans, ranked = self.ranked_spans(encoded, pred, text)
         floor = float(self.config.get("technique_span_min_score", 0.0))
         # A span may use several techniques (a repeated label is Name_Calling and Repetition).
         also = float(self.config.get("technique_second_label_min", 1.0))
@@ -260,11 +264,10 @@ class TechniqueModel:
         """[n_lines, n_outputs]: for each line and technique, the best P(span uses a technique) x
         P(technique | span) over the propaganda spans that touch the line (no score floor)."""
         out = np.zeros((len(lines), len(self.labels)), dtype=np.float32)
-        spans = self.propaganda_spans(pred, text, join_in_sentence=False)
+        spans, ranked = self.ranked_spans(encoded, pred, text)
         if not spans or not lines:
             return out
         column = {name: j for j, name in enumerate(self.labels)}
-        ranked = self.classify_spans(encoded, text, [(s, e) for s, e, _ in spans], scheme="2023")
         starts = np.array([s for s, _ in lines])
         ends = np.array([e for _, e in lines])
         for (s, e, p), r in zip(spans, ranked):
@@ -291,15 +294,18 @@ class TechniqueModel:
         per_line = sentence_per_line_layout(rows_of)
         thresholds = self.sentence_line_thresholds if per_line else self.line_thresholds
         weight = float(self.config.get("sentence_line_token_weight" if per_line else "line_token_weight", 0.0))
-        scores = sentence_scores_with_tokens(pred, weight)
         span_weight = float(self.config.get("sentence_line_span_weight" if per_line else "line_span_weight", 0.0))
         from_spans = self.line_span_scores(encoded, pred, text, lines) if span_weight > 0 and encoded is not None and text is not None else None
+        line_of = np.full(len(pred.sentences), -1, dtype=np.int64)  # -1: a sentence in none of the lines
+        for i, rows in enumerate(rows_of):
+            line_of[rows] = i
+        kept = line_of >= 0
+        mixed = mix_token_max(pred.sentence_probs, sentence_token_max(pred), weight) if weight > 0 else pred.sentence_probs
+        scores = line_scores(mixed[kept], line_of[kept], len(lines), from_spans, span_weight)
         for i, rows in enumerate(rows_of):
             found: dict[str, float] = {}
             if len(rows):
-                best = scores[rows].max(axis=0)
-                if from_spans is not None:
-                    best = (1.0 - span_weight) * best + span_weight * from_spans[i]
+                best = scores[i]
                 for j, label in enumerate(self.labels):
                     if label != ANY and best[j] >= thresholds[j]:
                         found[label] = float(best[j])
@@ -332,20 +338,34 @@ def quoted_phrases(text: str, max_words: int = 4) -> list[tuple[int, int]]:
 def sentence_token_max(pred: TechniquePrediction) -> np.ndarray:
     """[n_sentences, n_outputs]: each technique's highest token probability inside each sentence."""
     out = np.zeros_like(pred.sentence_probs)
-    if len(pred.offsets):
-        for i, (s, e) in enumerate(pred.sentences):
-            idx = np.nonzero((pred.offsets[:, 0] < e) & (pred.offsets[:, 1] > s))[0]
-            if len(idx):
-                out[i] = pred.token_probs[idx].max(axis=0)
+    for i, (s, e) in enumerate(pred.sentences):
+        idx = tokens_overlapping(pred.offsets, s, e)
+        if len(idx):
+            out[i] = pred.token_probs[idx].max(axis=0)
     return out
 
 
-def sentence_scores_with_tokens(pred: TechniquePrediction, weight: float) -> np.ndarray:
-    """Sentence probabilities mixed with the token layer's maximum in each sentence:
-    (1 - weight) x sentence + weight x token max (weight 0: the sentence layer alone)."""
+def mix_token_max(sentence_scores: np.ndarray, token_max: np.ndarray, weight: float) -> np.ndarray:
+    """Sentence scores mixed with the token layer's maximum in each sentence:
+    (1 - weight) x sentence + weight x token max (weight 0: the sentence scores alone)."""
     if weight <= 0.0:
-        return pred.sentence_probs
-    return (1.0 - weight) * pred.sentence_probs + weight * sentence_token_max(pred)
+        return sentence_scores
+    return (1.0 - weight) * sentence_scores + weight * token_max
+
+
+def line_scores(sentence_scores: np.ndarray, line_of: np.ndarray, n_lines: int,
+                span_scores: np.ndarray | None = None, span_weight: float = 0.0) -> np.ndarray:
+    """[n_lines, n_outputs]: each line's best sentence score (``line_of``: the line of each
+    sentence), mixed with its best span score when given: (1 - span_weight) x sentences +
+    span_weight x spans. A line without a sentence scores 0. Training tunes the cuts on exactly
+    these scores (``training/techniques.py``)."""
+    out = np.zeros((n_lines, sentence_scores.shape[1]), dtype=np.float32)
+    np.maximum.at(out, line_of, sentence_scores)
+    if span_scores is not None and span_weight > 0:
+        has = np.zeros(n_lines, dtype=bool)
+        has[line_of] = True
+        out[has] = (1.0 - span_weight) * out[has] + span_weight * span_scores[has]
+    return out
 
 
 def sentence_per_line_layout(rows_of_lines: list[np.ndarray]) -> bool:

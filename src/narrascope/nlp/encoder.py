@@ -89,6 +89,13 @@ def configure(config: dict[str, Any]) -> None:
 Window = tuple[int, int, int, int]  # (start token, token count, keep from, keep to) within one text
 
 
+def tokens_overlapping(offsets: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Indices of the tokens (``offsets``: [n, 2] character spans) that overlap ``text[start:end]``."""
+    if len(offsets) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.nonzero((offsets[:, 0] < end) & (offsets[:, 1] > start))[0]
+
+
 @dataclass
 class EncodedText:
     """Contextual token embeddings of one text and each token's character span in it."""
@@ -104,9 +111,7 @@ class EncodedText:
 
     def tokens_in(self, start: int, end: int) -> np.ndarray:
         """Indices of the tokens that overlap ``text[start:end]``."""
-        if len(self.offsets) == 0:
-            return np.zeros(0, dtype=np.int64)
-        return np.nonzero((self.offsets[:, 0] < end) & (self.offsets[:, 1] > start))[0]
+        return tokens_overlapping(self.offsets, start, end)
 
     def pooled(self, start: int = 0, end: int | None = None) -> np.ndarray:
         """Mean of the token embeddings over a character range, L2-normalised (as all-MiniLM pools)."""
