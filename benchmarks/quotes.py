@@ -5,14 +5,18 @@
 Scores (see ``narrascope.nlp.quotes.score_quotes`` and docs/models/quotes.md):
 content overlap P/R/F1, exact-match F1, cue F1 and source accuracy on matched
 quotes, for
-- the shipped model (rules + learned cue words + scorer, ``models/quotes/``);
+- the tagger (the default of the ``quotes`` stage: a BiLSTM over the shared MiniLM
+  pass that reads the rule frames too, ``models/quotes/tagger.*``);
+- the rule model (rules + learned cue words + scorer, ``models/quotes/model.json``;
+  the fast profile's method);
 - the rules alone (hand lexicon, no learned layer);
 - a TF-IDF + logistic-regression baseline: every sentence classified as
   "holds an attribution" or not (trained on PolNeAR train), content = the whole
   sentence, no cue or source;
 and the same figures restricted to gold attributions whose content holds a
 quotation mark (direct and mixed quotes). Speed: articles/s and words/s of
-``extract_quotes`` on one core.
+the rule model (``extract_quotes``), of the tagger given the encoder pass, and of
+the encoder pass itself (which the full profile runs once for every head).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import re
 import time
 from pathlib import Path
 
-from narrascope.nlp.quotes import QuoteModel, extract_quotes, get_model, polnear_documents, score_quotes
+from narrascope.nlp.encoder import get_encoder
+from narrascope.nlp.quotes import QuoteModel, extract_quotes, find_quotes, get_model, polnear_documents, score_quotes
 from narrascope.nlp.sentences import split_sentences
 
 POLNEAR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polnear"
@@ -74,12 +79,26 @@ def main() -> None:
     elapsed = time.perf_counter() - t0
     words = sum(len(text.split()) for _, text, _ in dev)
     rules = [(text, gold, extract_quotes(text, None, None, QuoteModel.rules_only())) for _, text, gold in dev]
+    encoder = get_encoder()
+    encoder.encode_texts([dev[0][1]])  # warm-up
+    t0 = time.perf_counter()
+    encoded = [encoder.encode_texts([text])[0] for _, text, _ in dev]
+    encode_s = time.perf_counter() - t0
+    find_quotes(dev[0][1], None, None, encoded[0])  # loads the tagger
+    t0 = time.perf_counter()
+    tagged = [(text, gold, find_quotes(text, None, None, enc)) for (_, text, gold), enc in zip(dev, encoded)]
+    tagger_s = time.perf_counter() - t0
     baseline = tfidf_baseline(train, dev)
-    for name, triples in (("model", ours), ("rules_only", rules), ("tfidf_lr_sentences", baseline)):
+    for name, triples in (("tagger", tagged), ("model", ours), ("rules_only", rules), ("tfidf_lr_sentences", baseline)):
         results[name] = score_quotes(triples).as_dict()
         results[name + "_quoted"] = score_quotes(quoted_only(triples)).as_dict()
     results["speed"] = {"articles_per_s": round(len(dev) / elapsed, 1), "words_per_s": round(words / elapsed),
                         "ms_per_1000_words": round(1000 * elapsed / words * 1000, 1)}
+    results["speed_tagger"] = {"articles_per_s": round(len(dev) / tagger_s, 1),
+                               "ms_per_1000_words": round(1000 * tagger_s / words * 1000, 1),
+                               "note": "rules + tagger, given the encoder pass"}
+    results["speed_encoder"] = {"articles_per_s": round(len(dev) / encode_s, 1),
+                                "ms_per_1000_words": round(1000 * encode_s / words * 1000, 1)}
     print(json.dumps(results, indent=1))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")

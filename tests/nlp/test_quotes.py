@@ -18,9 +18,12 @@ REPO = Path(__file__).resolve().parents[2]
 POLNEAR = REPO.parent / "shared" / "data" / "polnear"
 
 
-def analyse(text: str, **attrs) -> Document:
+RULES = {"stages": {"quotes": {"method": "rules"}}}  # the rules alone (fast profile, and the tagger's inputs)
+
+
+def analyse(text: str, method: str = "rules", **attrs) -> Document:
     doc = Document(source="test", text=text, **attrs)
-    Pipeline.from_names(["sentences", "quotes"])([doc])
+    Pipeline.from_names(["sentences", "quotes"], {"stages": {"quotes": {"method": method}}})([doc])
     return doc
 
 
@@ -29,12 +32,12 @@ def quotes_with(doc: Document, words: str) -> list:
 
 
 # -- seeds ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def seeds(seeds_dir):
+@pytest.fixture(scope="module", params=["tagger", "rules"])
+def seeds(seeds_dir, request):
     out = {}
     for path in sorted(seeds_dir.glob("*.txt")):
         doc = Document(source=str(path), raw=path.read_text(encoding="utf-8"), raw_format="text")
-        Pipeline.from_names(["extract", "segment", "sentences", "quotes"])([doc])
+        Pipeline.from_names(["extract", "segment", "sentences", "quotes"], {"stages": {"quotes": {"method": request.param}}})([doc])
         assert not doc.meta.get("problem"), doc.meta.get("problem")
         out[path.name[:3]] = doc
     return out
@@ -63,9 +66,11 @@ def test_seed_003_quotes_stoltenberg_and_bickauskaite(seeds):
     # A quote that runs over five paragraphs, each opening with a quote mark, keeps its speaker.
     for words in ("Such a union would entail", "Additionally, it would mean", "a buffer between Russia and the EU"):
         assert speakers_of(doc, words) == ["Monika Bickauskaite"], words
-    according = quotes_with(doc, "signifies how Belarus has helped support Putin")[0]
-    assert according.attrs["speaker"] == "Monika Bickauskaite"
-    assert doc.text[slice(*according.attrs["cue"])] == "according to"
+    # "The agreement ... signifies how Belarus has helped support Putin ..., according to Monika
+    # Bickauskaite": the tagger may cut the content in two around "signifies"; each piece is hers.
+    according = quotes_with(doc, "how Belarus has helped support Putin")
+    assert according and all(q.attrs["speaker"] == "Monika Bickauskaite" for q in according)
+    assert all(doc.text[slice(*q.attrs["cue"])] == "according to" for q in according)
 
 
 def test_seed_004_block_quotes_of_lukashenko(seeds):
@@ -80,13 +85,15 @@ def test_seed_004_block_quotes_of_lukashenko(seeds):
         assert doc.text[s.start] == "“" and doc.text[s.end - 1] == "”"
 
 
-def test_seed_003_with_entities_pronouns_skip_names_inside_reported_speech(seed_path):
+@pytest.mark.parametrize("method", ["tagger", "rules"])
+def test_seed_003_with_entities_pronouns_skip_names_inside_reported_speech(seed_path, method):
     # "Ms Bickauskaite also echoed the warnings of western leaders who have claimed that Putin
     # aims to simply subsume Belarus ... She wrote: “...”": with the entities stage, Putin is a
     # person mention, but one inside what others are reported to say; "She" is Bickauskaite.
     path = seed_path("003")
     doc = Document(source=str(path), raw=path.read_text(encoding="utf-8"), raw_format="text")
-    Pipeline.from_names(["extract", "segment", "language", "sentences", "entities", "quotes"])([doc])
+    Pipeline.from_names(["extract", "segment", "language", "sentences", "entities", "quotes"],
+                        {"stages": {"quotes": {"method": method}}})([doc])
     spans = doc.spans_of("quote")
     she = [s for s in spans if s.attrs.get("source") and doc.text[slice(*s.attrs["source"])] in ("She", "she")]
     assert len(she) >= 5 and {s.attrs["speaker"] for s in she} == {"Monika Bickauskaite"}
@@ -114,7 +121,7 @@ def test_a_place_qualifying_a_common_noun_is_not_the_speaker():
         "Alexander Lukashenko met Vladimir Putin in Sochi on Friday.\n\n"
         "Many Russian officials said the union state was a matter of time.\n\n"
         "The Belarusian leader said his country would never give up its sovereignty."), language="en")
-    Pipeline.from_names(["sentences", "entities", "quotes"])([doc])
+    Pipeline.from_names(["sentences", "entities", "quotes"], RULES)([doc])
     officials = quotes_with(doc, "the union state was")
     assert officials and officials[0].attrs["speaker"] == "Many Russian officials"
     leader = quotes_with(doc, "his country would never")
@@ -263,7 +270,7 @@ def test_entity_spans_give_canonical_actors():
     doc = Document(source="test", text=text)
     start = text.index("Lukashenka")
     doc.add_span(start, start + len("Lukashenka"), "entity", label="PERSON", actor="Alexander Lukashenko")
-    Pipeline.from_names(["sentences", "quotes"])([doc])
+    Pipeline.from_names(["sentences", "quotes"], RULES)([doc])
     span = quotes_with(doc, "Belarus would never become part of Russia")[0]
     assert span.attrs["speaker"] == "Alexander Lukashenko"
     assert doc.text[slice(*span.attrs["source"])] == "He"
@@ -389,7 +396,7 @@ def test_entity_spans_and_own_names_together():
     doc = Document(source="test", text=text)
     start = text.index("Vladimir Putin")
     doc.add_span(start, start + len("Vladimir Putin"), "entity", label="PERSON", actor="Vladimir Putin")
-    Pipeline.from_names(["sentences", "quotes"])([doc])
+    Pipeline.from_names(["sentences", "quotes"], RULES)([doc])
     span = quotes_with(doc, "Belarus has been forced")[0]
     assert span.attrs["speaker"] == "Monika Bickauskaite"
 
@@ -428,7 +435,7 @@ def test_role_references_with_a_nationality_resolve_to_that_country_s_person():
             "“Kyiv must negotiate,” the Ukrainian president said.\n\n"
             "“Sanctions will fail,” the leader said.")
     doc = Document(source="test", text=text, language="en")
-    Pipeline.from_names(["sentences", "entities", "quotes"])([doc])
+    Pipeline.from_names(["sentences", "entities", "quotes"], RULES)([doc])
     assert speakers_of(doc, "never give up") == ["Alexander Lukashenko"]
     assert speakers_of(doc, "common home") == ["Vladimir Putin"]
     assert speakers_of(doc, "must negotiate") == [None]

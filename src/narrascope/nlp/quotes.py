@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..document import Document
+from ..errors import ConfigError
 from ..pipeline import Stage, register_stage
 from .gazetteer import fold, load_gazetteer
 from .sentences import split_paragraphs, split_sentences
@@ -1041,38 +1042,75 @@ def get_model() -> QuoteModel:
 
 
 def _model_digest() -> str:
+    """Digest of the rule scorer and the tagger files (a change to either changes the stage's output)."""
     digest = hashlib.sha256()
-    try:
-        digest.update(resources.files(MODEL_PACKAGE).joinpath("model.json").read_bytes())
-    except (FileNotFoundError, ModuleNotFoundError):
-        digest.update(b"rules-only")
+    for name in ("model.json", "tagger.json", "tagger.npz"):
+        try:
+            digest.update(resources.files(MODEL_PACKAGE).joinpath(name).read_bytes())
+        except (FileNotFoundError, ModuleNotFoundError):
+            digest.update(b"missing:" + name.encode())
     return digest.hexdigest()[:10]
 
 
 # -- the stage ------------------------------------------------------------------------------
+METHODS = ("tagger", "rules")
+
+
 @register_stage
 class QuotesStage(Stage):
-    """Adds ``quote`` spans: label direct | reported | mixed, attrs cue, source, speaker."""
+    """Adds ``quote`` spans: label direct | reported | mixed, attrs cue, source, speaker.
+
+    ``method = "tagger"`` (the default): the learned tagger over the shared encoder pass,
+    with the rule frames as its inputs (nlp/quote_tagger.py); ``"rules"``: the rules and
+    their scorer alone, no transformer (the fast profile).
+    """
 
     name = "quotes"
-    version = "1+" + _model_digest()
+    version = "2+" + _model_digest()
+
+    def __init__(self, config: dict[str, Any] | None = None):
+        super().__init__(config)
+        self.method = self.config.get("method", "tagger")
+        if self.method not in METHODS:
+            raise ConfigError(f"[stages.quotes] method = {self.method!r}: expected one of {', '.join(METHODS)}")
 
     def process(self, batch: list[Document]) -> list[Document]:
+        todo = []
         for doc in batch:
             if not doc.text.strip():
                 doc.meta.setdefault("warnings", []).append("quotes: empty text, nothing to analyse")
-                continue
-            if doc.language not in (None, "en", "und"):
+            elif doc.language not in (None, "en", "und"):
                 doc.meta.setdefault("warnings", []).append(
                     f"quotes: not analysed, the cue lexicon is English-only (text is {doc.language!r})")
-                continue
+            else:
+                todo.append(doc)
+        encoded: list[Any] = [None] * len(todo)
+        if self.method == "tagger" and todo:
+            from .encoder import encode_documents
+
+            encoded = encode_documents(todo)
+        for doc, enc in zip(todo, encoded):
             sentences = [(s.start, s.end) for s in doc.sentences] or None
             entities = doc.spans_of("entity") or None
-            for att in extract_quotes(doc.text, sentences, entities):
+            for att in find_quotes(doc.text, sentences, entities, enc):
                 doc.add_span(att.content[0], att.content[1], "quote", label=att.kind, score=round(att.score, 4),
                              cue=list(att.cue) if att.cue else None, source=list(att.source) if att.source else None,
                              speaker=att.speaker)
         return batch
+
+
+def find_quotes(text: str, sentences: list[tuple[int, int]] | None = None, entity_spans: list[Any] | None = None,
+                encoded: Any = None) -> list[Attribution]:
+    """Quotes of ``text``: by the learned tagger when ``encoded`` (the text's shared encoder pass) is given,
+    else by the rules alone (:func:`extract_quotes`)."""
+    if encoded is None:
+        return extract_quotes(text, sentences, entity_spans)
+    from .quote_tagger import get_tagger, with_threshold
+
+    model = get_model()
+    frames = extract_quotes(text, sentences, entity_spans, with_threshold(model, 0.0))
+    kept = [a for a in frames if a.score >= model.threshold]
+    return get_tagger().tag(text, encoded, frames, kept, entity_spans)
 
 
 # -- PolNeAR (brat standoff) ------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""The learned quote tagger: its inputs, its decoding, the shipped files, and that it beats the rules on PolNeAR."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from narrascope.errors import ConfigError
+from narrascope.nlp.encoder import DIM, get_encoder
+from narrascope.nlp.quote_tagger import (
+    CONFIG_FILE,
+    N_RULE_FEATURES,
+    WEIGHTS_FILE,
+    borrow_from_rules,
+    decode,
+    get_tagger,
+    middle_states,
+    rule_features,
+)
+from narrascope.nlp.quotes import MODEL_PACKAGE, Attribution, QuotesStage, extract_quotes, find_quotes, polnear_documents, score_quotes
+from narrascope.pipeline import load_config
+
+POLNEAR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polnear"
+
+
+def test_shipped_files_are_small_and_fit_the_encoder():
+    files = resources.files(MODEL_PACKAGE)
+    size = len(files.joinpath(WEIGHTS_FILE).read_bytes())
+    assert 100_000 < size < 3_000_000, size
+    config = json.loads(files.joinpath(CONFIG_FILE).read_text())
+    assert config["inputs"] == ["mid", "emb", "rules"]
+    assert config["d_in"] == 2 * DIM + N_RULE_FEATURES
+    assert 0.0 < config["decode"]["content_threshold"] < 1.0
+    tagger = get_tagger()
+    p_content, p_cue, p_source = tagger.probabilities(np.zeros((7, config["d_in"]), dtype=np.float32))
+    assert p_content.shape == (7, 3) and np.allclose(p_content.sum(axis=1), 1.0, atol=1e-5)
+    assert p_cue.shape == p_source.shape == (7,)
+
+
+def test_rule_features_mark_the_rule_frame_the_quote_marks_and_line_starts():
+    text = "Minsk talks.\n“We will never give up our sovereignty,” Lukashenko said on Sunday."
+    enc = get_encoder().encode_texts([text])[0]
+    frames = extract_quotes(text)
+    assert len(frames) == 1 and frames[0].kind == "direct"
+    f = rule_features(text, enc.offsets, frames)
+    assert f.shape == (len(enc.offsets), N_RULE_FEATURES)
+
+    def rows(words: str) -> np.ndarray:
+        s = text.index(words)
+        return f[enc.tokens_in(s, s + len(words))]
+
+    assert rows("We will never give up")[:, 0].all()  # direct content
+    assert not rows("Minsk talks")[:, :3].any()
+    assert rows("said")[:, 5].all() and rows("Lukashenko")[:, 6].all()  # cue, source
+    assert rows("our sovereignty")[:, 7].all() and not rows("on Sunday")[:, 7].any()  # inside quote marks
+    first = enc.tokens_in(text.index("“"), text.index("“") + 1)[0]
+    assert f[0, 8] == 1 and f[first, 8] == 1 and f[first + 1, 8] == 0  # opens a line
+    # the middle states are the encoder's layer-4 states, one row per token
+    mid = middle_states(enc)
+    assert mid.shape == enc.token_embeddings.shape and not np.allclose(mid, enc.token_embeddings)
+
+
+def test_decode_splits_contents_at_first_tokens_and_links_the_nearest_cue_and_source():
+    text = "Smith said that taxes rise. Jones said that rates fall."
+    words = [(m.start(), m.end()) for m in __import__("re").finditer(r"\w+|\.", text)]
+    offsets = np.array(words, dtype=np.int32)
+    n = len(offsets)
+    p = np.zeros((n, 3), dtype=np.float32)
+    p[:, 0] = 1.0
+    cue, src = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
+    toks = [text[s:e] for s, e in words]
+    for i, t in enumerate(toks):
+        if t == "said":
+            cue[i] = 0.9
+        if t in ("Smith", "Jones"):
+            src[i] = 0.8
+    for start in (toks.index("taxes"), toks.index("rates")):
+        p[start] = [0.0, 0.1, 0.9]
+        p[start + 1 : start + 3] = [0.1, 0.9, 0.0]
+    atts = decode(text, offsets, (p, cue, src), content_threshold=0.5, min_tokens=2)
+    assert [text[a.content[0]:a.content[1]] for a in atts] == ["taxes rise.", "rates fall."]
+    assert [text[a.cue[0]:a.cue[1]] for a in atts] == ["said", "said"]
+    assert [text[a.source[0]:a.source[1]] for a in atts] == ["Smith", "Jones"]
+    assert atts[1].cue[0] > atts[0].content[1]  # each content takes its own, nearest cue
+    # a content of one token is dropped at min_tokens 2, kept at 1
+    p[toks.index("fall")] = [1.0, 0.0, 0.0]
+    p[len(toks) - 1] = [1.0, 0.0, 0.0]  # the last full stop
+    assert len(decode(text, offsets, (p, cue, src), content_threshold=0.5, min_tokens=2)) == 1
+    assert len(decode(text, offsets, (p, cue, src), content_threshold=0.5, min_tokens=1)) == 2
+
+
+def test_a_rule_attribution_over_the_same_words_lends_cue_source_speaker_and_kind():
+    text = "Belarus will not join, Lukashenko said on Sunday."
+    tagged = [Attribution((0, 21), cue=None, source=None, score=0.9, kind="reported")]
+    rule = Attribution((0, 22), cue=(34, 38), source=(23, 33), speaker="Alexander Lukashenko", kind="reported")
+    (att,) = borrow_from_rules(text, tagged, [rule])
+    assert (att.cue, att.source, att.speaker, att.content) == ((34, 38), (23, 33), "Alexander Lukashenko", (0, 21))
+    far = Attribution((23, 49), cue=(34, 38), source=(23, 33), speaker="X")
+    (att,) = borrow_from_rules(text, [Attribution((0, 21))], [far])
+    assert att.speaker is None and att.cue is None
+
+
+def test_unknown_method_is_a_clear_error_and_the_fast_profile_uses_the_rules():
+    with pytest.raises(ConfigError, match="method"):
+        QuotesStage({"method": "llm"})
+    assert load_config(profile="fast")["stages"]["quotes"]["method"] == "rules"
+    assert load_config(profile="full")["stages"]["quotes"]["method"] == "tagger"
+
+
+@pytest.mark.skipif(not (POLNEAR / "dev").is_dir(), reason="PolNeAR not in ../shared/data")
+def test_the_tagger_finds_more_of_polnear_than_the_rules_do():
+    """On the first 16 PolNeAR dev articles (never used to train or choose): better content overlap F1 and
+    cue F1 than the rule model, with the rules' sources kept on the attributions both find."""
+    dev = polnear_documents(POLNEAR / "dev")[:16]
+    encoded = get_encoder().encode_texts([t for _, t, _ in dev])
+    tagger = score_quotes((t, g, find_quotes(t, None, None, e)) for (_, t, g), e in zip(dev, encoded))
+    rules = score_quotes((t, g, find_quotes(t)) for _, t, g in dev)
+    assert tagger.overlap_f1 > rules.overlap_f1 + 0.01, (tagger.as_dict(), rules.as_dict())
+    assert tagger.cue_f1 > rules.cue_f1, (tagger.as_dict(), rules.as_dict())
+    assert tagger.source_accuracy > 0.7
