@@ -122,3 +122,19 @@ def test_the_tagger_finds_more_of_polnear_than_the_rules_do():
     assert tagger.overlap_f1 > rules.overlap_f1 + 0.01, (tagger.as_dict(), rules.as_dict())
     assert tagger.cue_f1 > rules.cue_f1, (tagger.as_dict(), rules.as_dict())
     assert tagger.source_accuracy > 0.7
+
+
+def test_a_cached_encoding_without_the_middle_states_is_encoded_again(seed_path):
+    from narrascope.document import Document
+    from narrascope.nlp.encoder import CACHE_KEY, EncodedText
+    from narrascope.pipeline import Pipeline
+
+    path = seed_path("003")
+    doc = Document(source=str(path), raw=path.read_text(encoding="utf-8"), raw_format="text")
+    Pipeline.from_names(["extract", "segment", "sentences"])([doc])
+    full = get_encoder().encode_texts([doc.text])[0]
+    doc.cache[CACHE_KEY] = EncodedText(full.token_embeddings, full.offsets, full.text_length)  # no layer-4 states
+    QuotesStage().process([doc])
+    assert not doc.meta.get("problem")
+    assert doc.cache[CACHE_KEY].branch_input is not None
+    assert any(s.attrs["speaker"] == "Jens Stoltenberg" for s in doc.spans_of("quote"))

@@ -1086,9 +1086,14 @@ class QuotesStage(Stage):
                 todo.append(doc)
         encoded: list[Any] = [None] * len(todo)
         if self.method == "tagger" and todo:
-            from .encoder import encode_documents
+            from .encoder import CACHE_KEY, encode_documents
 
             encoded = encode_documents(todo)
+            if any(e.branch_input is None for e in encoded):  # encoded elsewhere without the layer-4 states
+                for d, e in zip(todo, encoded):
+                    if e.branch_input is None:
+                        d.cache.pop(CACHE_KEY, None)
+                encoded = encode_documents(todo)
         for doc, enc in zip(todo, encoded):
             sentences = [(s.start, s.end) for s in doc.sentences] or None
             entities = doc.spans_of("entity") or None
