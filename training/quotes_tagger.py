@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.nlp.encoder import get_encoder
+from narrascope.nlp.encoder import get_encoder, tokens_overlapping
 from narrascope.nlp.quote_tagger import (
     CHUNK,
     CONFIG_FILE,
@@ -34,9 +34,9 @@ from narrascope.nlp.quote_tagger import (
     decode,
     rule_features,
     tagger_inputs,
-    with_threshold,
+    window_probabilities,
 )
-from narrascope.nlp.quotes import QuoteModel, extract_quotes, find_quotes, polnear_documents, score_quotes
+from narrascope.nlp.quotes import QuoteModel, extract_quotes, find_quotes, polnear_documents, quoted_spans, score_quotes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quotes import OUT, POLNEAR, split_of  # noqa: E402
@@ -49,25 +49,22 @@ GRID = {"content_threshold": [0.3, 0.35, 0.4, 0.45, 0.5], "min_tokens": [1, 2, 3
 
 def token_labels(offsets: np.ndarray, gold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per token: content 0 outside / 1 inside / 2 first token of an outermost content; cue; source."""
-    def mask(s: int, e: int) -> np.ndarray:
-        return (offsets[:, 0] < e) & (offsets[:, 1] > s)
-
     content = np.zeros(len(offsets), dtype=np.int64)
     cue = np.zeros(len(offsets), dtype=np.float32)
     source = np.zeros(len(offsets), dtype=np.float32)
     for g in gold:
         for piece in g.parts or [g.content]:
-            content[mask(*piece)] = 1
+            content[tokens_overlapping(offsets, *piece)] = 1
         if g.cue:
-            cue[mask(*g.cue)] = 1
+            cue[tokens_overlapping(offsets, *g.cue)] = 1
         if g.source:
-            source[mask(*g.source)] = 1
+            source[tokens_overlapping(offsets, *g.source)] = 1
     spans = [g.content for g in gold]
     for g in gold:
         s, e = g.content
         if any(cs <= s and e <= ce and (cs, ce) != (s, e) for cs, ce in spans):
             continue  # nested in another content: no new start
-        idx = np.nonzero(mask(*(g.parts or [g.content])[0]))[0]
+        idx = tokens_overlapping(offsets, *(g.parts or [g.content])[0])
         if len(idx):
             content[idx[0]] = 2
     return content, cue, source
@@ -82,9 +79,10 @@ def prepare(docs, rules: QuoteModel) -> dict[str, dict]:
         chunk = docs[i : i + 8]
         for (name, text, gold), enc in zip(chunk, encoder.encode_texts([t for _, t, _ in chunk])):
             frames = extract_quotes(text, None, None, rules)
-            x = tagger_inputs(enc, rule_features(text, enc.offsets, frames), INPUTS)
+            quoted = quoted_spans(text)
+            x = tagger_inputs(enc, rule_features(text, enc.offsets, frames, quoted), INPUTS)
             yc, ycue, ysrc = token_labels(enc.offsets, gold)
-            out[name] = {"x": x, "enc": enc, "frames": frames, "text": text, "gold": gold, "yc": yc, "ycue": ycue, "ysrc": ysrc}
+            out[name] = {"x": x, "enc": enc, "frames": frames, "quoted": quoted, "text": text, "gold": gold, "yc": yc, "ycue": ycue, "ysrc": ysrc}
         if (i // 8) % 20 == 0:
             print(f"  encoded {i + len(chunk)}/{len(docs)} ({time.time() - t0:.0f} s)", flush=True)
     return out
@@ -97,16 +95,9 @@ def chunks_of(items: dict[str, dict], names: list[str]) -> list[tuple[str, int, 
 
 def tune_f1(net, items: dict[str, dict], names: list[str]) -> float:
     """Content overlap F1 on ``names`` with the default decoding (progress report only)."""
-    import torch
-
     net.eval()
-    reader = QuoteTagger.__new__(QuoteTagger)  # the shipped reading (chunked windows) of the net being trained
-    reader.net = net
-    triples = []
-    with torch.inference_mode():
-        for n in names:
-            it = items[n]
-            triples.append((it["text"], it["gold"], decode(it["text"], it["enc"].offsets, reader.probabilities(it["x"]))))
+    triples = [(items[n]["text"], items[n]["gold"], decode(items[n]["text"], items[n]["enc"].offsets, window_probabilities(net, items[n]["x"])))
+               for n in names]
     return score_quotes(triples).overlap_f1
 
 
@@ -170,7 +161,7 @@ def main() -> None:
     args = parser.parse_args()
     t0 = time.time()
     rule_model = QuoteModel.load()
-    frames_model = with_threshold(rule_model, 0.0)
+    frames_model = rule_model.with_threshold(0.0)
     train_docs = polnear_documents(args.polnear / "train")
     print(f"PolNeAR train: {len(train_docs)} articles; encoding", flush=True)
     items = prepare(train_docs, frames_model)
@@ -189,7 +180,8 @@ def main() -> None:
     for values in itertools.product(*GRID.values()):
         options = dict(zip(GRID, values))
         scores = score_quotes((items[n]["text"], items[n]["gold"],
-                               attributions(items[n]["text"], items[n]["enc"].offsets, probs[n], features[n], kept[n], None, **options))
+                               attributions(items[n]["text"], items[n]["enc"].offsets, probs[n], features[n], items[n]["quoted"], kept[n], None,
+                                            **options))
                               for n in tune)
         print(f"  {options}: tune overlap F1 {scores.overlap_f1:.4f}, exact {scores.exact_f1:.3f}, cue {scores.cue_f1:.3f}, source {scores.source_accuracy:.3f}")
         if best is None or scores.overlap_f1 > best[0] + 1e-9:

@@ -21,7 +21,8 @@ from narrascope.nlp.quote_tagger import (
     middle_states,
     rule_features,
 )
-from narrascope.nlp.quotes import MODEL_PACKAGE, Attribution, QuotesStage, extract_quotes, find_quotes, polnear_documents, score_quotes
+from narrascope.nlp.quotes import (MODEL_PACKAGE, Attribution, QuotesStage, extract_quotes, find_quotes, polnear_documents,
+                                  quoted_spans, score_quotes)
 from narrascope.pipeline import load_config
 
 POLNEAR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polnear"
@@ -46,7 +47,7 @@ def test_rule_features_mark_the_rule_frame_the_quote_marks_and_line_starts():
     enc = get_encoder().encode_texts([text])[0]
     frames = extract_quotes(text)
     assert len(frames) == 1 and frames[0].kind == "direct"
-    f = rule_features(text, enc.offsets, frames)
+    f = rule_features(text, enc.offsets, frames, quoted_spans(text))
     assert f.shape == (len(enc.offsets), N_RULE_FEATURES)
 
     def rows(words: str) -> np.ndarray:

@@ -268,10 +268,9 @@ class TechniqueModel:
         if not spans or not lines:
             return out
         column = {name: j for j, name in enumerate(self.labels)}
-        starts = np.array([s for s, _ in lines])
-        ends = np.array([e for _, e in lines])
+        line_spans = np.array(lines)
         for (s, e, p), r in zip(spans, ranked):
-            touched = np.nonzero((starts < e) & (ends > s))[0]
+            touched = tokens_overlapping(line_spans, s, e)
             for name, q in r:
                 j = column[name]
                 out[touched, j] = np.maximum(out[touched, j], p * q)

@@ -336,9 +336,15 @@ def encode_document(doc: Document, encoder: Encoder | None = None) -> EncodedTex
     return encoded
 
 
-def encode_documents(docs: list[Document], encoder: Encoder | None = None) -> list[EncodedText]:
-    """Batched :func:`encode_document` over several documents."""
-    todo = [d for d in docs if not (isinstance(d.cache.get(CACHE_KEY), EncodedText) and d.cache[CACHE_KEY].text_length == len(d.text))]
+def encode_documents(docs: list[Document], encoder: Encoder | None = None, middle: bool = False) -> list[EncodedText]:
+    """Batched :func:`encode_document` over several documents. ``middle``: the caller reads the
+    layer-BRANCH_LAYER states (``branch_input``), so a cached encoding made without them is redone."""
+
+    def fresh(d: Document) -> bool:
+        e = d.cache.get(CACHE_KEY)
+        return isinstance(e, EncodedText) and e.text_length == len(d.text) and not (middle and e.branch_input is None)
+
+    todo = [d for d in docs if not fresh(d)]
     if todo:
         for d, enc in zip(todo, (encoder or get_encoder()).encode_texts([d.text for d in todo])):
             d.cache[CACHE_KEY] = enc
@@ -382,12 +388,7 @@ class AdaptedBranch:
 
     def encode_documents(self, docs: list[Document]) -> list[EncodedText]:
         """Each document's encoding through this branch (kept in its shared encoding's ``branches``)."""
-        shared = encode_documents(docs, self.encoder)
-        stale = [d for d, e in zip(docs, shared) if e.branch_input is None and self.name not in e.branches]
-        if stale:  # encoded elsewhere without the branch input: encode again
-            for d in stale:
-                d.cache.pop(CACHE_KEY, None)
-            shared = encode_documents(docs, self.encoder)
+        shared = encode_documents(docs, self.encoder, middle=True)
         todo = [e for e in shared if self.name not in e.branches]
         for e, emb in zip(todo, self.encoder.run_top_layers(self.layers, todo)):
             e.branches[self.name] = EncodedText(emb, e.offsets, e.text_length)

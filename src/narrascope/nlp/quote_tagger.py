@@ -28,10 +28,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
-from .encoder import EncodedText
-from .quotes import (MODEL_PACKAGE, Attribution, QuoteModel, _resolve_speakers, _single_quote_pairs_as_marks, quote_regions,
-                     word_set)
-from .sentences import split_paragraphs
+from .encoder import EncodedText, tokens_overlapping
+from .quotes import MODEL_PACKAGE, Attribution, _resolve_speakers, quoted_spans, word_set
 
 N_RULE_FEATURES = 10
 MIN_QUOTED_WORDS = 5  # fewer words, all in quote marks, with no frame: scare quotes (as in the rules)
@@ -41,30 +39,24 @@ WEIGHTS_FILE = "tagger.npz"
 CONFIG_FILE = "tagger.json"
 
 
-def _token_mask(offsets: np.ndarray, start: int, end: int) -> np.ndarray:
-    return (offsets[:, 0] < end) & (offsets[:, 1] > start)
-
-
-def rule_features(text: str, offsets: np.ndarray, frames: list[Attribution]) -> np.ndarray:
-    """The ten rule and layout features of each token (``offsets``: [n, 2] char spans) given every rule frame."""
+def rule_features(text: str, offsets: np.ndarray, frames: list[Attribution], quoted: list[tuple[int, int]]) -> np.ndarray:
+    """The ten rule and layout features of each token (``offsets``: [n, 2] char spans) given every rule
+    frame and the quoted stretches of the text (:func:`quotes.quoted_spans`)."""
     f = np.zeros((len(offsets), N_RULE_FEATURES), dtype=np.float32)
     if not len(offsets):
         return f
     for a in frames:
-        m = _token_mask(offsets, *a.content)
-        f[m, _KINDS.get(a.kind, 1)] = 1
-        f[m, 3] = np.maximum(f[m, 3], a.score)
-        idx = np.nonzero(m)[0]
+        idx = tokens_overlapping(offsets, *a.content)
+        f[idx, _KINDS.get(a.kind, 1)] = 1
+        f[idx, 3] = np.maximum(f[idx, 3], a.score)
         if len(idx):
             f[idx[0], 4] = 1
         if a.cue:
-            f[_token_mask(offsets, *a.cue), 5] = 1
+            f[tokens_overlapping(offsets, *a.cue), 5] = 1
         if a.source:
-            f[_token_mask(offsets, *a.source), 6] = 1
-    marked = _single_quote_pairs_as_marks(text)
-    for ps, pe in split_paragraphs(marked):
-        for rs, re_, _ in quote_regions(marked, ps, pe):
-            f[_token_mask(offsets, rs, re_), 7] = 1
+            f[tokens_overlapping(offsets, *a.source), 6] = 1
+    for rs, re_ in quoted:
+        f[tokens_overlapping(offsets, rs, re_), 7] = 1
     prev_end = np.concatenate([[0], offsets[:-1, 1]])
     gaps = [text[int(p):int(s)] for p, s in zip(prev_end, offsets[:, 0])]
     f[:, 8] = [1.0 if i == 0 or "\n" in g else 0.0 for i, g in enumerate(gaps)]
@@ -154,47 +146,53 @@ class QuoteTagger:
 
     def probabilities(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """P(outside, inside, first) [n, 3], P(cue) [n], P(source) [n] for one text's token inputs [n, d_in]."""
-        import torch
-
-        if not len(x):
-            return np.zeros((0, 3), dtype=np.float32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
-        windows = chunks(x[:, -2])  # rule feature 8: the token opens a line
-        batch = np.zeros((len(windows), max(b - a for a, b in windows), x.shape[1]), dtype=np.float32)
-        for r, (a, b) in enumerate(windows):
-            batch[r, : b - a] = x[a:b]
-        with torch.inference_mode():
-            z = self.net(torch.from_numpy(batch), torch.tensor([b - a for a, b in windows]))
-        z = torch.cat([z[r, : b - a] for r, (a, b) in enumerate(windows)])
-        return (torch.softmax(z[:, :3], -1).numpy(), torch.sigmoid(z[:, 3]).numpy(), torch.sigmoid(z[:, 4]).numpy())
+        return window_probabilities(self.net, x)
 
     def tag(self, text: str, encoded: EncodedText, frames: list[Attribution], kept: list[Attribution],
             entity_spans: list[Any] | None = None) -> list[Attribution]:
         """Attributions of ``text`` from the tagger; ``frames``: every rule frame (scored, speakers resolved),
         ``kept``: the ones over the rule scorer's threshold (they lend cue, source, speaker and kind)."""
-        features = rule_features(text, encoded.offsets, frames)
+        quoted = quoted_spans(text)
+        features = rule_features(text, encoded.offsets, frames, quoted)
         probs = self.probabilities(tagger_inputs(encoded, features, self.inputs))
-        return attributions(text, encoded.offsets, probs, features, kept, entity_spans, **self.decode_options)
+        return attributions(text, encoded.offsets, probs, features, quoted, kept, entity_spans, **self.decode_options)
+
+
+def window_probabilities(net: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tagger network's probabilities for one text's token inputs, read in the windows it was trained
+    on (:func:`chunks`, cut where rule feature 8 says a line starts) as one padded batch."""
+    import torch
+
+    if not len(x):
+        return np.zeros((0, 3), dtype=np.float32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
+    windows = chunks(x[:, -2])
+    batch = np.zeros((len(windows), max(b - a for a, b in windows), x.shape[1]), dtype=np.float32)
+    for r, (a, b) in enumerate(windows):
+        batch[r, : b - a] = x[a:b]
+    with torch.inference_mode():
+        z = net(torch.from_numpy(batch), torch.tensor([b - a for a, b in windows]))
+    z = torch.cat([z[r, : b - a] for r, (a, b) in enumerate(windows)])
+    return (torch.softmax(z[:, :3], -1).numpy(), torch.sigmoid(z[:, 3]).numpy(), torch.sigmoid(z[:, 4]).numpy())
 
 
 def attributions(text: str, offsets: np.ndarray, probs: tuple[np.ndarray, np.ndarray, np.ndarray], features: np.ndarray,
-                 kept: list[Attribution], entity_spans: list[Any] | None = None, **decode_options: Any) -> list[Attribution]:
+                 quoted: list[tuple[int, int]], kept: list[Attribution], entity_spans: list[Any] | None = None,
+                 **decode_options: Any) -> list[Attribution]:
     """The tagger's attributions from its token probabilities: decoded, given a kind by their quote marks,
     cue, source and speaker lent by a matching rule attribution, scare quotes dropped, speakers resolved."""
     atts = decode(text, offsets, probs, **decode_options)
     scare = set()
     for i, att in enumerate(atts):  # by its quote marks, until a rule attribution says otherwise
-        quoted = features[_token_mask(offsets, *att.content), 7]
-        att.kind = "direct" if quoted.mean() >= 0.9 else "mixed" if quoted.any() else "reported"
-        if quoted.all() and len(_WORD.findall(text, *att.content)) < MIN_QUOTED_WORDS:
+        in_marks = features[tokens_overlapping(offsets, *att.content), 7]
+        att.kind = "direct" if in_marks.mean() >= 0.9 else "mixed" if in_marks.any() else "reported"
+        if in_marks.all() and len(_WORD.findall(text, *att.content)) < MIN_QUOTED_WORDS:
             scare.add(i)
     matches = rule_matches(text, atts, kept)
     atts = borrow_from_rules(text, atts, kept, matches)
     # As in the rules, a few quoted words that no rule frame introduces are a label in scare
     # quotes (‘Western partners’), not somebody's words.
     atts = [a for i, (a, m) in enumerate(zip(atts, matches)) if i not in scare or m is not None]
-    marked = _single_quote_pairs_as_marks(text)
-    regions = [(rs, re_) for ps, pe in split_paragraphs(marked) for rs, re_, _ in quote_regions(marked, ps, pe)]
-    _resolve_speakers(text, atts, regions, entity_spans)
+    _resolve_speakers(text, atts, quoted, entity_spans)
     return atts
 
 
@@ -298,10 +296,6 @@ def borrow_from_rules(text: str, atts: list[Attribution], rules: list[Attributio
         if match.cue or match.source:
             att.cue, att.source, att.speaker = match.cue or att.cue, match.source or att.source, match.speaker
     return atts
-
-
-def with_threshold(model: QuoteModel, threshold: float) -> QuoteModel:
-    return QuoteModel(model.priors, model.default_prior, model.weights, model.bias, threshold, model.extra_forms)
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ by the training script, the benchmark and ``evaluate quotes`` live here too.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -244,6 +245,13 @@ def quote_regions(text: str, start: int, end: int) -> list[tuple[int, int, bool]
             continue
         i += 1
     return regions
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Every quoted stretch of ``text`` (marks included), paragraph by paragraph, with quote pairs
+    of single marks read as quote marks as :func:`extract_quotes` reads them."""
+    marked = _single_quote_pairs_as_marks(text)
+    return [(rs, re_) for ps, pe in split_paragraphs(marked) for rs, re_, _ in quote_regions(marked, ps, pe)]
 
 
 def _is_opening(text: str, i: int, para_start: int) -> bool:
@@ -1018,6 +1026,12 @@ class QuoteModel:
             return cls.rules_only()
         return cls(raw["priors"], raw["default_prior"], raw["weights"], raw["bias"], raw["threshold"], raw.get("extra_forms"))
 
+    def with_threshold(self, threshold: float) -> "QuoteModel":
+        """This model with another score threshold (0: every rule frame, as the tagger reads them)."""
+        other = copy.copy(self)
+        other.threshold = threshold
+        return other
+
     def prior(self, form: str | None) -> float:
         return self.priors.get(form or "", self.default_prior)
 
@@ -1086,14 +1100,9 @@ class QuotesStage(Stage):
                 todo.append(doc)
         encoded: list[Any] = [None] * len(todo)
         if self.method == "tagger" and todo:
-            from .encoder import CACHE_KEY, encode_documents
+            from .encoder import encode_documents
 
-            encoded = encode_documents(todo)
-            if any(e.branch_input is None for e in encoded):  # encoded elsewhere without the layer-4 states
-                for d, e in zip(todo, encoded):
-                    if e.branch_input is None:
-                        d.cache.pop(CACHE_KEY, None)
-                encoded = encode_documents(todo)
+            encoded = encode_documents(todo, middle=True)  # the tagger reads the layer-4 states too
         for doc, enc in zip(todo, encoded):
             sentences = [(s.start, s.end) for s in doc.sentences] or None
             entities = doc.spans_of("entity") or None
@@ -1110,10 +1119,10 @@ def find_quotes(text: str, sentences: list[tuple[int, int]] | None = None, entit
     else by the rules alone (:func:`extract_quotes`)."""
     if encoded is None:
         return extract_quotes(text, sentences, entity_spans)
-    from .quote_tagger import get_tagger, with_threshold
+    from .quote_tagger import get_tagger
 
     model = get_model()
-    frames = extract_quotes(text, sentences, entity_spans, with_threshold(model, 0.0))
+    frames = extract_quotes(text, sentences, entity_spans, model.with_threshold(0.0))
     kept = [a for a in frames if a.score >= model.threshold]
     return get_tagger().tag(text, encoded, frames, kept, entity_spans)
 
