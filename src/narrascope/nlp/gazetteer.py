@@ -75,8 +75,12 @@ def strip_title_and_possessive(name: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
-    """The key names are compared on: folded, no title, article, possessive, dots or hyphens."""
+    """The key names are compared on: folded, no title, article, possessive, dots or hyphens.
+
+    Cached: the entities stage asks for the same few hundred names again and again.
+    """
     name = strip_title_and_possessive(name)
     key = fold(name).replace(".", "").replace("-", " ").replace("'", "")
     return " ".join(key.split())
