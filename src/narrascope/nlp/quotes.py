@@ -19,8 +19,10 @@ by the training script, the benchmark and ``evaluate quotes`` live here too.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -173,15 +175,23 @@ class Token:
     start: int
     end: int
     text: str
+    lower: str = ""  # text.lower(), kept: the rules ask for it hundreds of thousands of times
 
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
+    def __post_init__(self):
+        if not self.lower:
+            self.lower = self.text.lower()
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     end = len(text) if end is None else end
-    return [Token(m.start() + start, m.end() + start, m.group()) for m in _TOKEN.finditer(text[start:end])]
+    return list(_tokens(text, start, end))
+
+
+@lru_cache(maxsize=1024)
+def _tokens(text: str, start: int, end: int) -> tuple[Token, ...]:
+    """The rules tokenise the same paragraphs and sentences several times per text: once is enough."""
+    return tuple(Token(m.start() + start, m.end() + start, w, w.lower())
+                 for m in _TOKEN.finditer(text[start:end]) for w in (m.group(),))
 
 
 # -- records ---------------------------------------------------------------------
@@ -285,9 +295,22 @@ def person_mentions(doc_text: str, quote_mask: list[tuple[int, int]], entity_spa
         for s in entity_spans
         if not _inside(s.start, s.end, quote_mask)
     ]
-    taken = [(m.start, m.end) for m in out]
-    out += [m for m in own if not _overlaps(m.start, m.end, taken)]
+    overlaps_taken = _overlap_test([(m.start, m.end) for m in out])
+    out += [m for m in own if not overlaps_taken(m.start, m.end)]
     return sorted(out, key=lambda m: m.start)
+
+
+def _overlap_test(regions: list[tuple[int, int]]):
+    """``test(start, end)``: whether [start, end) overlaps one of the regions (a binary search, not a scan)."""
+    regions = sorted(regions)
+    starts = [a for a, _ in regions]
+    reach = list(itertools.accumulate((b for _, b in regions), max))  # furthest end among the first k regions
+
+    def test(start: int, end: int) -> bool:
+        k = bisect.bisect_left(starts, end)  # regions[:k] start before ``end``
+        return k > 0 and reach[k - 1] > start
+
+    return test
 
 
 _FUNCTION_WORDS = frozenset("in for of to on at with and or the a an is are was were as by from after over into "
@@ -391,31 +414,56 @@ class _Cue:
     lemma: str
 
 
+@lru_cache(maxsize=1)
+def _phrase_heads() -> frozenset[str]:
+    """First words of the multi-word cues: only there is a phrase looked up."""
+    return frozenset(key[0] for key in cue_phrase_forms())
+
+
+_MERGED_FORMS: dict[int, tuple[dict, dict]] = {}
+
+
+def _merged_forms(extra_forms: dict[str, str] | None) -> dict[str, str]:
+    """The learned extra cue forms under the hand lexicon's, merged once per extra-forms dict."""
+    if not extra_forms:
+        return cue_forms()
+    hit = _MERGED_FORMS.get(id(extra_forms))
+    if hit is None or hit[0] is not extra_forms:
+        hit = (extra_forms, {**extra_forms, **cue_forms()})
+        _MERGED_FORMS.clear()  # one model at a time in practice
+        _MERGED_FORMS[id(extra_forms)] = hit
+    return hit[1]
+
+
 def _find_cues(tokens: list[Token], masked: list[tuple[int, int]], extra_forms: dict[str, str] | None = None) -> list[_Cue]:
-    forms = {**(extra_forms or {}), **cue_forms()}
+    forms = _merged_forms(extra_forms)
     phrases = cue_phrase_forms()
+    phrase_heads = _phrase_heads()
     cues: list[_Cue] = []
     # A headline in title case ("Trump Says He Never Pledged ...") capitalises its cue too:
     # there, a capitalised form of the hand lexicon is a cue (not the learned extra forms).
     title_case = _title_case(tokens)
     hand = cue_forms() if title_case else {}
+    if tokens:  # only the masked regions that reach these tokens matter
+        masked = [(a, b) for a, b in masked if a < tokens[-1].end and tokens[0].start < b]
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if _inside(tok.start, tok.end, masked):
+        if masked and _inside(tok.start, tok.end, masked):
             i += 1
             continue
         low = tok.lower
-        matched = False
-        for n in (3, 2):
-            key = tuple(t.lower for t in tokens[i : i + n])
-            if len(key) == n and key in phrases:
-                cues.append(_Cue(i, i + n, phrases[key]))
-                i += n
-                matched = True
-                break
-        if matched:
-            continue
+        if low in phrase_heads:
+            matched = False
+            for n in (3, 2):
+                key = tuple(t.lower for t in tokens[i : i + n])
+                if len(key) == n and key in phrases:
+                    cues.append(_Cue(i, i + n, phrases[key]))
+                    i += n
+                    matched = True
+                    break
+            if matched:
+                continue
         if low in forms and not (tok.text[0].isupper() and i > 0 and tokens[i - 1].text not in ".!?“\"«:"):
             cues.append(_Cue(i, i + 1, forms[low]))
         elif title_case and low in hand and i > 0:
