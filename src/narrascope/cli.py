@@ -437,6 +437,8 @@ def load(shards_dir, db, force, quiet):
 @cli.command()
 def stages():
     """List the registered pipeline stages and the default pipeline."""
+    from rich.markup import escape
+
     from .pipeline import available_stages, default_config
 
     cfg = default_config()["pipeline"]
@@ -446,9 +448,10 @@ def stages():
     config = default_config()
     for name, profile in config.get("profiles", {}).items():
         lists = [f"{phase} = " + (" → ".join(profile[phase]) or "(none)") for phase in ("prepare", "analyze") if phase in profile]
+        lists += [f"{stage}.{key} = {value!r}" for stage, options in profile.get("stages", {}).items()
+                  for key, value in options.items()]
         default = " (default)" if name == cfg.get("profile") else ""
-        out.print(f"profile {name}{default}: " + ("; ".join(lists) or "the lists above"))
-    from rich.markup import escape
+        out.print(escape(f"profile {name}{default}: " + ("; ".join(lists) or "the lists above")))
 
     from .nlp.encoder import cpu_has_bf16_matmul, resolve_precision
 

@@ -83,6 +83,7 @@ def test_stages_lists_profiles_and_encoder_precision(monkeypatch):
     assert r.returncode == 0, r.stderr
     assert "profile full (default): the lists above" in r.stdout
     assert "profile fast: analyze = entities → quotes → tone" in r.stdout
+    assert "entities.ner = 'fast'" in r.stdout and "quotes.method = 'rules'" in r.stdout  # the options a profile sets
     assert "encoder precision: fp32 (" in r.stdout
     assert ("[encoder] precision = \"auto\" would use bf16" in r.stdout) == cpu_has_bf16_matmul()
 

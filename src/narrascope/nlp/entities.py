@@ -628,7 +628,10 @@ NER_METHODS = ("spacy", "fast")
 
 
 def _stage_version() -> str:
-    return "1+" + shipped_digest()
+    """The stage's code version, the shipped gazetteer's digest and the fast tagger's."""
+    from .fast_ner import model_digest
+
+    return "1+" + shipped_digest() + "+" + model_digest()
 
 
 @register_stage

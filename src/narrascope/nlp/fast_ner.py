@@ -321,6 +321,17 @@ def _sensible(surface: str) -> bool:
     return any(c.isalpha() for c in surface) and last not in CONNECTORS
 
 
+def model_digest() -> str:
+    """sha256 (10 hex digits) of the shipped weights, for the stage version ("missing" without them)."""
+    import hashlib
+
+    try:
+        data = (resources.files("narrascope.models") / MODEL_DIR / "weights.npz").read_bytes()
+    except OSError:
+        return "missing"
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
 @lru_cache(maxsize=1)
 def _load_shipped() -> FastNer:
     base = resources.files("narrascope.models") / MODEL_DIR
