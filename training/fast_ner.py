@@ -5,9 +5,9 @@
 
 The labels are silver: spaCy's ``en_core_web_sm`` mentions (PERSON, ORG, GPE, NORP,
 LOC), as the entities stage finds them (``ner_mentions``, our sentence bounds), over
-English news from ``../shared/data``: PolNeAR train (840 articles), SemEval-2023
-Task 3 train (361), SemEval-2025 Task 10 English train (200) and the PTC dev
-articles (75). PolNeAR dev (84 articles) is never trained or tuned on: it is
+English news from ``../shared/data``: PolNeAR train (839 distinct texts of 840),
+SemEval-2023 Task 3 train (361), SemEval-2025 Task 10 English train (198 of 200) and
+the 5 PTC dev articles that are not already among those (1,403 texts). PolNeAR dev (84 articles) is never trained or tuned on: it is
 where ``benchmarks/entities.py`` measures agreement with spaCy. The training
 documents are split by a hash of their name, 85 % "fit" / 15 % "tune"; the
 regularisation and the feature count floor are chosen on "tune", then the model is
