@@ -868,9 +868,13 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+# One encoder for every row: json.dumps with options builds a new one per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=_json_default, allow_nan=False)
+
+
 def _to_json(value: Any) -> str:
     try:
-        return json.dumps(value, ensure_ascii=False, default=_json_default, allow_nan=False)
+        return _JSON.encode(value)
     except ValueError:  # NaN/inf are not JSON; DuckDB's JSON type would refuse them
         return json.dumps(_finite(json.loads(json.dumps(value, default=_json_default))), ensure_ascii=False)
 
