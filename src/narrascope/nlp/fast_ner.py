@@ -152,9 +152,26 @@ def token_features(text: str, words: list[str], spans: np.ndarray, sentences, ga
     def shp(i: int) -> str:
         return shape(words[i]) if 0 <= i < n else "-"
 
+    # The run of candidates each token is in: its first and last words say much of its type
+    # ("Republican National *Committee*" is an organisation, "*Gov.* Rick Scott" a person).
+    run_of: dict[int, tuple[int, int]] = {}
+    lo = None
+    for k, i in enumerate(positions):
+        if lo is None or i != positions[k - 1] + 1:
+            lo = i
+        run_of[int(i)] = (int(lo), 0)
+    last = None
+    for i in reversed(positions.tolist()):
+        if last is None or i + 1 != prev:
+            last = i
+        prev = i
+        run_of[i] = (run_of[i][0], last)
+
     out = []
     for i in positions:
         w, lw = words[i], lower[i]
+        r0, r1 = run_of[int(i)]
+        place = "S" if r0 == r1 else "B" if i == r0 else "E" if i == r1 else "M"
         s = shape(w)
         f1 = ("F" if first[i] else "-") + ("H" if headline[i] else "")
         feats = [
@@ -177,6 +194,9 @@ def token_features(text: str, words: list[str], spans: np.ndarray, sentences, ga
             "g-1=" + gazetteer_types.get(i - 1, "-"),
             "g+1=" + gazetteer_types.get(i + 1, "-"),
             "sw-1=" + shp(i - 1) + "|" + lw,
+            "rf=" + lower[r0] + place,
+            "rl=" + lower[r1] + place,
+            "rn=" + str(min(r1 - r0 + 1, 5)) + place,
         ]
         out.append(feats)
     return out
