@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from narrascope.document import Document
-from narrascope.errors import ConfigError
+from narrascope.errors import ConfigError, ModelError
 from narrascope.nlp import entities
 from narrascope.nlp import fast_ner as F
 from narrascope.nlp.gazetteer import load_gazetteer
@@ -57,6 +57,17 @@ def test_the_model_is_small_and_says_how_it_was_trained():
     assert np.all(np.diff(model.buckets) > 0)  # sorted: the lookup is a binary search
     size = sum(p.stat().st_size for p in (Path(F.__file__).parent.parent / "models" / "fast_ner").iterdir())
     assert size < 4_000_000
+
+
+def test_a_missing_or_damaged_model_is_a_clear_error(tmp_path):
+    shipped = Path(F.__file__).parent.parent / "models" / "fast_ner"
+    with pytest.raises(ModelError, match=str(tmp_path)):
+        F.load_model(tmp_path)  # nothing there
+    (tmp_path / "model.json").write_text((shipped / "model.json").read_text())
+    (tmp_path / "weights.npz").write_bytes((shipped / "weights.npz").read_bytes()[:1000])
+    with pytest.raises(ModelError, match="missing or unreadable"):
+        F.load_model(tmp_path)
+    assert F.load_model(shipped).weights.shape == F.FastNer.load().weights.shape
 
 
 def test_the_seed_actors_come_out_as_with_spacy(fast_seeds):

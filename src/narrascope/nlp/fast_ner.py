@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 import zlib
 from functools import lru_cache
 from importlib import resources
@@ -354,14 +355,27 @@ def model_digest() -> str:
 
 @lru_cache(maxsize=1)
 def _load_shipped() -> FastNer:
-    base = resources.files("narrascope.models") / MODEL_DIR
+    with resources.as_file(resources.files("narrascope.models") / MODEL_DIR) as base:
+        return load_model(base)
+
+
+def load_model(folder) -> FastNer:
+    """The tagger written by ``training/fast_ner.py`` to ``folder`` (``model.json``, ``weights.npz``).
+
+    ``ModelError`` naming the folder when a file is missing or unreadable.
+    """
+    from pathlib import Path
+
+    base = Path(folder)
     try:
         meta = json.loads((base / "model.json").read_text(encoding="utf-8"))
-        with resources.as_file(base / "weights.npz") as path:
-            data = np.load(path)
-            return FastNer(data["buckets"], data["weights"], data["bias"], meta)
-    except (OSError, KeyError, ValueError) as e:
-        raise ModelError(f"the fast name finder's model files are missing or unreadable in {base}: {e}") from e
+        with np.load(base / "weights.npz") as data:
+            model = FastNer(data["buckets"], data["weights"], data["bias"], meta)
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise ModelError(f"the fast name tagger's model files in {base} are missing or unreadable: {e}") from e
+    if model.weights.shape != (len(model.buckets), len(TAGS)) or meta.get("tags") != list(TAGS):
+        raise ModelError(f"the fast name tagger's model in {base} does not match this version (tags or shapes differ)")
+    return model
 
 
-__all__ = ["FastNer", "TAGS", "TYPES", "tokenize", "candidates", "token_features", "hash_features", "viterbi"]
+__all__ = ["FastNer", "TAGS", "TYPES", "tokenize", "candidates", "token_features", "hash_features", "viterbi", "load_model"]
