@@ -98,6 +98,23 @@ def test_a_capital_that_acts_is_still_its_government(fast_seeds):
     assert span.attrs["metonym_of"] == "Government of Russia"
 
 
+def test_without_a_parser_the_words_around_a_capital_say_whether_it_acts():
+    config = {"stages": {"entities": {"ner": "fast"}}}
+    doc = Document(source="t", language="en", text=(
+        "Moscow demands a deal, the Kremlin said. Putin later arrived in Moscow. Brussels imposed new sanctions. "
+        "Moscow and Minsk agreed on a plan. Lukashenko was accused by Moscow of betrayal. Moscow's interference grew. "
+        "He flew from Minsk to Kyiv. The pro-Moscow press cheered. Moscow, meanwhile, has refused."))
+    Pipeline.from_names(["sentences", "entities"], config)([doc])
+    places = [(s.text_of(doc), s.attrs["metonym_of"]) for s in doc.spans_of("entity") if s.text_of(doc) != "Lukashenko"]
+    assert places == [
+        ("Moscow", "Government of Russia"), ("Kremlin", "Government of Russia"), ("Putin", None), ("Moscow", None),
+        ("Brussels", "European Union"), ("Moscow", "Government of Russia"), ("Minsk", "Government of Belarus"),
+        ("Moscow", "Government of Russia"), ("Moscow", "Government of Russia"), ("Minsk", None), ("Kyiv", None),
+        ("Moscow", None), ("Moscow", "Government of Russia")]
+    # a verb in its base form after "that" is not recognised (the parse finds it): a known miss
+    assert not entities.acts_by_words("Moscow demands that ", " accept the deal")
+
+
 @needs_spacy
 def test_it_agrees_with_spacy_on_held_out_news():
     """PolNeAR dev articles were never trained or tuned on (benchmarks/entities.py measures all 84)."""

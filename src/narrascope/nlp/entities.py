@@ -178,7 +178,6 @@ def fast_mentions(text: str, sentences: list[tuple[int, int]], known: list[Menti
     return [Mention(s, e, label, "ner") for s, e, label in found]
 
 
-
 def ner_mentions(texts: list[str], sentences: list[list[tuple[int, int]]]) -> list[list[Mention]]:
     """spaCy NER over each text, sentence boundaries taken from ours (no parser pass over the whole text)."""
     nlp = get_spacy()
