@@ -7,6 +7,11 @@ noisy machine: no worker processes, no store, models loaded before timing, and e
 stage's best total over ``--runs`` passes over the same articles (default: the first
 200 PolNeAR training articles). Use it to compare two versions of a stage in the
 same sitting; the rates of a whole run are in docs/BENCHMARKS.md.
+
+Caches that outlive a document (VADER's score of a context, name keys, word
+shapes) outlive a run too: when they can hold every article's entries (few
+articles, as with ``--limit 40``), later runs are flattered. To compare changes to
+such caches, run ``--runs 1`` in fresh processes, several times, interleaved.
 """
 
 from __future__ import annotations
