@@ -198,10 +198,15 @@ def actor_tones(doc: Document, options: ToneOptions = ToneOptions(), types: tupl
         if not scores:
             continue
         out.append(ActorTone(
-            actor, max(set(entry["types"]), key=entry["types"].count), round(sum(scores) / len(scores), 4), entry["mentions"],
+            actor, _most_common(entry["types"]), round(sum(scores) / len(scores), 4), entry["mentions"],
             sum(v >= POSITIVE for v in scores), sum(v <= NEGATIVE for v in scores), sorted(used)))
     out.sort(key=lambda t: (-t.mentions, t.actor))
     return out
+
+
+def _most_common(labels: list[str]) -> str:
+    """The most frequent label; a tie goes to the one seen first (not to set order, which changes between runs)."""
+    return max(dict.fromkeys(labels), key=labels.count)
 
 
 @register_stage
