@@ -35,6 +35,7 @@ TYPES = ("PERSON", "ORG", "GPE", "NORP", "LOC")
 TAGS = ("O",) + tuple(f"{p}-{t}" for t in TYPES for p in ("B", "I"))
 MODEL_DIR = "fast_ner"
 N_BUCKETS = 1 << 22
+_ROW_CACHE_MAX = 1 << 17  # feature strings whose weight row is remembered (~15 MB), then forgotten at once
 
 # A token, split about as spaCy's English tokenizer splits: an abbreviation with
 # dots (U.S., D.C.), a word with inner apostrophes (O'Neill), a possessive ending
@@ -45,9 +46,10 @@ _ABBREVIATIONS = (
     "Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Ky La Md Mass Mich Minn Miss Mo Mont Neb Nev "
     "Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo"
 ).split()
+assert all(a[:1].isupper() and a[1:].islower() and len(a) <= 5 for a in _ABBREVIATIONS)  # what the lookahead expects
 _TOKEN = re.compile(
     r"(?:[^\W\d_]\.){2,}"
-    r"|\b(?:" + "|".join(_ABBREVIATIONS) + r")\."
+    r"|\b(?=[A-Z][a-z]{1,4}\.)(?:" + "|".join(_ABBREVIATIONS) + r")\."  # the lookahead skips the list fast
     r"|\b[^\W\d_a-z]\.(?=\s)"  # an initial: "Donald J. Trump"
     r"|[^\W_]+(?:['’](?![sS]\b)[^\W_]+)*"
     r"|['’][sS]\b"
@@ -60,10 +62,13 @@ _LOWER_INSIDE_MAX = 2  # at most this many connectors in a row
 
 def tokenize(text: str) -> tuple[list[str], np.ndarray]:
     """Tokens and their (start, end) character offsets."""
-    matches = list(_TOKEN.finditer(text))
-    words = [m.group() for m in matches]
-    spans = np.array([m.span() for m in matches], dtype=np.int64).reshape(-1, 2)
-    return words, spans
+    words: list[str] = []
+    bounds: list[int] = []
+    add_word, add_bounds = words.append, bounds.extend
+    for m in _TOKEN.finditer(text):
+        add_word(m.group())
+        add_bounds(m.span())
+    return words, np.array(bounds, dtype=np.int64).reshape(-1, 2)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -77,10 +82,6 @@ def shape(word: str) -> str:
     return "".join(out)
 
 
-def _is_upper_start(word: str) -> bool:
-    return word[:1].isupper() or (word[:1].isdigit() and any(c.isupper() for c in word))
-
-
 def candidates(words: list[str]) -> np.ndarray:
     """Whether each token may be part of a name.
 
@@ -89,7 +90,7 @@ def candidates(words: list[str]) -> np.ndarray:
     ("Bally*'s*"); a lowercase prefix and hyphen before one ("*pro-*Israel").
     """
     n = len(words)
-    upper = np.fromiter((_is_upper_start(w) for w in words), dtype=bool, count=n)
+    upper = [w[:1].isupper() or (w[:1].isdigit() and any(c.isupper() for c in w)) for w in words]
     cand = upper.copy()
     for i in range(n - 1):
         if upper[i] or not upper[i + 1]:
@@ -110,8 +111,8 @@ def candidates(words: list[str]) -> np.ndarray:
         while j < n and j - i < _LOWER_INSIDE_MAX and not upper[j] and words[j].lower() in CONNECTORS:
             j += 1
         if j < n and j > i and upper[j]:
-            cand[i:j] = True
-    return cand
+            cand[i:j] = [True] * (j - i)
+    return np.array(cand, dtype=bool).reshape(n)
 
 
 def sentence_starts(spans: np.ndarray, text: str, sentences: Iterable[tuple[int, int]]) -> np.ndarray:
@@ -143,39 +144,42 @@ def token_features(text: str, words: list[str], spans: np.ndarray, sentences, ga
     """The feature strings of the tokens at ``positions``."""
     lower = [w.lower() for w in words]
     lowercase_seen = {w for w in words if w.islower()}
-    first = sentence_starts(spans, text, sentences)
-    n = len(words)
-    headline = _headline_tokens(words, spans, sentences)
-
-    def at(i: int) -> str:
-        return lower[i] if 0 <= i < n else ("<s>" if i < 0 else "</s>")
-
-    def shp(i: int) -> str:
-        return shape(words[i]) if 0 <= i < n else "-"
+    first = sentence_starts(spans, text, sentences).tolist()
+    headline = _headline_tokens(words, spans, sentences).tolist()
+    # Two pads each side, so that i-2 .. i+2 never leave the lists (index k + 2 is token k).
+    padded = ["<s>", "<s>", *lower, "</s>", "</s>"]
+    pos = positions.tolist()
+    near = sorted({k for i in pos for k in (i - 1, i, i + 1) if 0 <= k < len(words)})
+    shapes = dict.fromkeys((-1, len(words)), "-")
+    shapes.update((k, shape(words[k])) for k in near)
 
     # The run of candidates each token is in: its first and last words say much of its type
     # ("Republican National *Committee*" is an organisation, "*Gov.* Rick Scott" a person).
-    run_of: dict[int, tuple[int, int]] = {}
-    lo = None
-    for k, i in enumerate(positions):
-        if lo is None or i != positions[k - 1] + 1:
+    run_first, run_last = {}, {}
+    lo = prev = None
+    for i in pos:
+        if prev is None or i != prev + 1:
             lo = i
-        run_of[int(i)] = (int(lo), 0)
-    last = None
-    for i in reversed(positions.tolist()):
-        if last is None or i + 1 != prev:
-            last = i
+        run_first[i] = lo
         prev = i
-        run_of[i] = (run_of[i][0], last)
+    last = prev = None
+    for i in reversed(pos):
+        if prev is None or i + 1 != prev:
+            last = i
+        run_last[i] = last
+        prev = i
 
+    gaz = gazetteer_types.get
     out = []
-    for i in positions:
-        w, lw = words[i], lower[i]
-        r0, r1 = run_of[int(i)]
+    for i in pos:
+        lw = padded[i + 2]
+        r0, r1 = run_first[i], run_last[i]
         place = "S" if r0 == r1 else "B" if i == r0 else "E" if i == r1 else "M"
-        s = shape(w)
+        s = shapes[i]
         f1 = ("F" if first[i] else "-") + ("H" if headline[i] else "")
-        feats = [
+        before, after = padded[i + 1], padded[i + 3]
+        s_before = shapes[i - 1]
+        out.append([
             "b",
             "w=" + lw,
             "s=" + s + f1,
@@ -183,23 +187,22 @@ def token_features(text: str, words: list[str], spans: np.ndarray, sentences, ga
             "x=" + lw[-3:],
             "x4=" + lw[-4:],
             "l=" + ("1" if lw in lowercase_seen else "0") + f1,
-            "w-1=" + at(i - 1),
-            "w+1=" + at(i + 1),
-            "w-2=" + at(i - 2),
-            "w+2=" + at(i + 2),
-            "s-1=" + shp(i - 1) + s,
-            "s+1=" + s + shp(i + 1),
-            "ww-1=" + at(i - 1) + " " + lw,
-            "ww+1=" + lw + " " + at(i + 1),
-            "g=" + gazetteer_types.get(i, "-"),
-            "g-1=" + gazetteer_types.get(i - 1, "-"),
-            "g+1=" + gazetteer_types.get(i + 1, "-"),
-            "sw-1=" + shp(i - 1) + "|" + lw,
+            "w-1=" + before,
+            "w+1=" + after,
+            "w-2=" + padded[i],
+            "w+2=" + padded[i + 4],
+            "s-1=" + s_before + s,
+            "s+1=" + s + shapes[i + 1],
+            "ww-1=" + before + " " + lw,
+            "ww+1=" + lw + " " + after,
+            "g=" + gaz(i, "-"),
+            "g-1=" + gaz(i - 1, "-"),
+            "g+1=" + gaz(i + 1, "-"),
+            "sw-1=" + s_before + "|" + lw,
             "rf=" + lower[r0] + place,
             "rl=" + lower[r1] + place,
             "rn=" + str(min(r1 - r0 + 1, 5)) + place,
-        ]
-        out.append(feats)
+        ])
     return out
 
 
@@ -210,8 +213,8 @@ def _headline_tokens(words: list[str], spans: np.ndarray, sentences) -> np.ndarr
     bounds = np.searchsorted(spans[:, 0], np.asarray([b for s, e in sentences for b in (s, e)], dtype=np.int64))
     if not len(bounds):
         return out
-    long_word = np.fromiter((len(w) > 3 and w[:1].isalpha() for w in words), dtype=bool, count=n)
-    capital = long_word & np.fromiter((w[:1].isupper() for w in words), dtype=bool, count=n)
+    long_word = np.array([len(w) > 3 and w[:1].isalpha() for w in words], dtype=bool).reshape(n)
+    capital = long_word & np.array([w[:1].isupper() for w in words], dtype=bool).reshape(n)
     total = np.concatenate(([0], np.cumsum(long_word)))
     caps = np.concatenate(([0], np.cumsum(capital)))
     lo, hi = bounds[0::2], bounds[1::2]
@@ -283,6 +286,10 @@ class FastNer:
         self.weights = weights.astype(np.float32)  # (len(buckets), len(TAGS))
         self.bias = bias.astype(np.float32)
         self.meta = meta
+        # The weights with a zero row last, for features that have none; and each feature string's row,
+        # remembered (most features recur from article to article: "w=the", "g=-", "s=Xx-").
+        self._padded_weights = np.vstack([self.weights, np.zeros((1, len(TAGS)), dtype=np.float32)])
+        self._rows: dict[str, int] = {}
 
     @classmethod
     def load(cls) -> "FastNer":
@@ -290,13 +297,26 @@ class FastNer:
 
     def logits(self, feats: list[list[str]]) -> np.ndarray:
         """Tag scores of each token (every token has the same number of features)."""
+        rows = self._rows
+        flat = [f for fs in feats for f in fs]
+        index = list(map(rows.get, flat))
+        if None in index:
+            missing = list({f for f, r in zip(flat, index) if r is None})
+            rows.update(zip(missing, self._rows_of(missing)))
+            index = list(map(rows.__getitem__, flat))
+            if len(rows) > _ROW_CACHE_MAX:
+                rows.clear()
+        contrib = self._padded_weights[np.array(index, dtype=np.int64)]
+        return contrib.reshape(len(feats), -1, len(TAGS)).sum(axis=1) + self.bias
+
+    def _rows_of(self, features: list[str]) -> list[int]:
+        """The weight row of each feature string (its crc32 bucket), or the zero row where it has none."""
         mask = N_BUCKETS - 1
         crc32 = zlib.crc32
-        ids = np.array([crc32(f.encode()) & mask for fs in feats for f in fs], dtype=np.int64)
+        ids = np.array([crc32(f.encode()) & mask for f in features], dtype=np.int64)
         rows = np.minimum(np.searchsorted(self.buckets, ids), len(self.buckets) - 1)
-        contrib = self.weights[rows]
-        contrib[self.buckets[rows] != ids] = 0.0
-        return contrib.reshape(len(feats), -1, len(TAGS)).sum(axis=1) + self.bias
+        rows[self.buckets[rows] != ids] = len(self.buckets)
+        return rows.tolist()
 
     def __call__(self, text: str, sentences, gazetteer_found: Iterable[tuple[int, int, str]] = ()) -> list[tuple[int, int, str]]:
         words, spans = tokenize(text)
