@@ -290,3 +290,34 @@ def test_actors_command_lists_canonical_actors_from_the_store(tmp_path, seeds):
     assert result.exit_code == 0 and "Alexander Lukashenko" in result.output and "Lukahsneko" not in result.output
     result = CliRunner().invoke(actors, ["--db", str(tmp_path / "missing.duckdb")])
     assert result.exit_code == 1 and "no narrascope store" in result.output
+
+
+def test_gazetteer_names_are_tried_only_where_some_alias_starts(seeds_dir, polnear_dir):
+    """The first-two-characters test skips places where no alias can start, and loses no match: the same
+    names as trying both alias patterns at every capitalised word, in English, Russian and Bulgarian."""
+    import re
+
+    gazetteer = load_gazetteer(())
+    exact, loose, _, _ = entities._alias_patterns(gazetteer)
+
+    def every_capital(text: str) -> list[tuple[int, int]]:
+        out = []
+        starts = [m.start() for m in re.finditer(r"(?<![\w.])[^\W_]", text) if text[m.start()].isupper() or text[m.start()].isdigit()]
+        for pattern in (exact, loose):
+            resume = 0
+            for pos in starts:
+                m = pattern.match(text, pos) if pos >= resume else None
+                if m:
+                    resume = m.end()
+                    out.append(m.span())
+        return out
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((polnear_dir / "dev" / "text").glob("*"))[:20]]
+    texts += ["Лукашенко встретился с Путиным в Минске. Тихановской не было.", "Лукашенко заяви, че Беларус няма да се присъедини."]
+    total = 0
+    for text in texts:
+        found = [(m.start, m.end) for m in entities.gazetteer_mentions(text, gazetteer)]
+        assert found == every_capital(text)
+        total += len(found)
+    assert total > 300

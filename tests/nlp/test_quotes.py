@@ -452,3 +452,28 @@ def test_gazetteer_country_must_be_an_id(tmp_path):
     bad.write_text("actors:\n  - id: ivan-petrov\n    name: Ivan Petrov\n    type: PERSON\n    country: Russia Federation\n")
     with pytest.raises(ConfigError, match=r"mine.yaml: actor #1 \(ivan-petrov\): country must be the id"):
         read_gazetteer_file(bad)
+
+
+def test_a_range_gets_the_tokens_it_would_get_alone(seeds_dir):
+    """The rules tokenise each text once and slice it for a paragraph, sentence or stretch; a stretch that
+    cuts a word is tokenised alone. Either way the tokens are those of tokenising the stretch by itself."""
+    from narrascope.nlp import quotes
+    from narrascope.nlp.sentences import split_sentences
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((POLNEAR / "dev" / "text").glob("*"))[:10]]
+    sliced = cut = 0
+    for text in texts:
+        ranges = [(s, e) for s, e in split_sentences(text, "en")] + list(quotes.split_paragraphs(text))
+        ranges += [(s + 3, e - 2) for s, e in ranges if e - s > 6]  # cutting words at both ends
+        ranges += [(s, min(len(text), s + 40)) for s, _ in ranges]
+        whole, starts, ends = quotes._text_tokens(text)
+        for s, e in ranges:
+            alone = quotes._range_tokens(text, s, e)
+            assert quotes.tokenize(text, s, e) == list(alone), (text[s:e], s, e)
+            if any(a < s < b or a < e < b for a, b in zip(starts, ends)):
+                cut += 1
+            else:
+                sliced += 1
+    assert sliced > 500 and cut > 500  # both ways were taken, many times
+    assert quotes.tokenize("U.S. officials said", 0, 3) == [quotes.Token(0, 3, "U.S", "u.s")]  # cut inside "U.S."

@@ -218,12 +218,15 @@ _ACRONYM_LIKE = re.compile(r"^[A-Z0-9./&-]+$")
 
 
 @lru_cache(maxsize=8)
-def _alias_patterns(gazetteer: Gazetteer) -> tuple[re.Pattern, re.Pattern]:
+def _alias_patterns(gazetteer: Gazetteer) -> tuple[re.Pattern, re.Pattern, "_HeadTest", "_HeadTest"]:
     """Two regexes over every alias: acronyms case-sensitive, other names case-insensitive.
 
     Cyrillic names take up to three letters of case ending (Лукашенко/Путина/России).
+    With them, a test of the first two characters of a place: where no alias of that
+    regex starts with them, it cannot match there.
     """
     exact, loose = set(), set()
+    exact_heads, loose_heads = set(), set()
     for alias, _ in gazetteer.surface_forms():
         alias = strip_title_and_possessive(alias)
         if len(alias) < 2:
@@ -233,30 +236,50 @@ def _alias_patterns(gazetteer: Gazetteer) -> tuple[re.Pattern, re.Pattern]:
             while len(stem) > 4 and len(alias) - len(stem) < 2 and stem[-1].lower() in "аяоеёуюыийьэ":
                 stem = stem[:-1]  # Тихановская -> Тихановск, matching Тихановской
             loose.add(re.escape(stem) + r"[а-яёіў]{0,3}")
+            loose_heads.add(stem[:2])
         elif _ACRONYM_LIKE.match(alias):
             exact.add(re.escape(alias))
+            exact_heads.add(alias[:2])
         else:
             loose.add(re.escape(alias))
+            loose_heads.add(alias[:2])
 
     def compile_(parts: set[str], flags: int) -> re.Pattern:
         body = "|".join(sorted(parts, key=len, reverse=True)) or r"(?!x)x"
         return re.compile(rf"(?<![\w.])(?:{body})(?![\w])", flags)
 
-    return compile_(exact, 0), compile_(loose, re.IGNORECASE)
+    return compile_(exact, 0), compile_(loose, re.IGNORECASE), _HeadTest(exact_heads, 0), _HeadTest(loose_heads, re.IGNORECASE)
+
+
+class _HeadTest(dict):
+    """``test(two_chars)``: whether some alias starts with these two characters (as its pattern compares them).
+
+    Necessary for a match there, since a pattern compares a name character by character;
+    the answer for each pair of characters is remembered.
+    """
+
+    def __init__(self, heads: set[str], flags: int):
+        super().__init__()
+        self.pattern = re.compile("|".join(re.escape(h) for h in sorted(heads)) or r"(?!x)x", flags)
+
+    def __missing__(self, head: str) -> bool:
+        self[head] = found = self.pattern.fullmatch(head) is not None
+        return found
 
 
 def gazetteer_mentions(text: str, gazetteer: Gazetteer) -> list[Mention]:
     """Every capitalised occurrence of a gazetteer name, alias or metonym in the text."""
-    exact, loose = _alias_patterns(gazetteer)
+    exact, loose, exact_heads, loose_heads = _alias_patterns(gazetteer)
     # Only a word that starts with a capital or a digit can open a name kept here, so the
     # two long alternations are tried at those places alone, not at every character
-    # (the same matches as finditer: each pattern resumes after its last match).
-    starts = [m.start() for m in _WORD_START.finditer(text) if text[m.start()].isupper() or text[m.start()].isdigit()]
+    # (the same matches as finditer: each pattern resumes after its last match), and
+    # only where the place starts as some alias starts.
+    starts = [p for p in (m.start() for m in _WORD_START.finditer(text)) if text[p].isupper() or text[p].isdigit()]
     found = []
-    for pattern in (exact, loose):
+    for pattern, opens in ((exact, exact_heads), (loose, loose_heads)):
         resume = 0
         for pos in starts:
-            if pos < resume:
+            if pos < resume or not opens[text[pos : pos + 2]]:
                 continue
             m = pattern.match(text, pos)
             if m is None:

@@ -149,7 +149,10 @@ class Gazetteer:
             if place is not None and place is not government and place.type in ("GPE", "LOC"):
                 for alias in [place.name, *place.aliases]:
                     self._metonym.setdefault(name_key(alias), government)
-        self._fuzzy_keys = [k for k in self._alias if len(k) >= FUZZY_MIN_LENGTH]
+        self._fuzzy_keys: dict[str, list[str]] = {}  # by first letter: only those can match
+        for k in self._alias:
+            if len(k) >= FUZZY_MIN_LENGTH:
+                self._fuzzy_keys.setdefault(k[0], []).append(k)
         self._fuzzy_cache: dict[str, tuple[Actor, float] | None] = {}
 
     def __len__(self) -> int:
@@ -170,8 +173,8 @@ class Gazetteer:
         if len(key) < FUZZY_MIN_LENGTH:
             return None
         best: tuple[Actor, float] | None = None
-        for cand in self._fuzzy_keys:
-            if cand[0] != key[0] or abs(len(cand) - len(key)) > 2:
+        for cand in self._fuzzy_keys.get(key[0], ()):
+            if abs(len(cand) - len(key)) > 2:
                 continue
             if cand.startswith(key) or key.startswith(cand) or key.endswith(_DEMONYM) != cand.endswith(_DEMONYM):
                 continue  # a derived word, not a typo: American/America, Belarussian/Belorussia

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 from ..document import Document
 from ..errors import ConfigError
@@ -184,11 +184,34 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     return list(_tokens(text, start, end))
 
 
-@lru_cache(maxsize=1024)
 def _tokens(text: str, start: int, end: int) -> tuple[Token, ...]:
-    """The rules tokenise the same paragraphs and sentences several times per text: once is enough."""
-    return tuple(Token(m.start() + start, m.end() + start, w, w.lower())
-                 for m in _TOKEN.finditer(text[start:end]) for w in (m.group(),))
+    """The tokens of ``text[start:end]``, offsets into ``text``.
+
+    The rules tokenise the same paragraphs, sentences and stretches of them many times
+    per text. The whole text is tokenised once; a range that cuts no token gets the
+    tokens inside it, which are what tokenising the range alone gives (the pattern
+    looks neither behind nor beyond a token's end). A range that cuts a token is
+    tokenised alone.
+    """
+    if 0 <= start <= end <= len(text):
+        tokens, starts, ends = _text_tokens(text)
+        i = bisect.bisect_left(starts, start)
+        j = bisect.bisect_left(starts, end, i)
+        if (i == 0 or ends[i - 1] <= start) and (j == 0 or ends[j - 1] <= end):
+            return tokens[i:j]
+    return _range_tokens(text, start, end)
+
+
+@lru_cache(maxsize=8)
+def _text_tokens(text: str) -> tuple[tuple[Token, ...], list[int], list[int]]:
+    tokens = _range_tokens(text, 0, len(text))
+    return tokens, [t.start for t in tokens], [t.end for t in tokens]
+
+
+def _range_tokens(text: str, start: int, end: int) -> tuple[Token, ...]:
+    matches = list(_TOKEN.finditer(text[start:end]))
+    fields = [(m.start() + start, m.end() + start, w, w.lower()) for m in matches for w in (m.group(),)]
+    return tuple(map(tuple.__new__, [Token] * len(fields), fields))  # Token(*f) without its Python-level __new__
 
 
 # -- records ---------------------------------------------------------------------
@@ -282,7 +305,8 @@ def _is_closing(text: str, j: int, para_end: int, opener: str) -> bool:
 # -- mentions -----------------------------------------------------------------------
 def person_mentions(doc_text: str, quote_mask: list[tuple[int, int]], entity_spans: list[Any] | None = None) -> list[Mention]:
     """Person (and organisation) mentions outside quotes, in text order, with canonical names."""
-    own = _heuristic_mentions(doc_text, quote_mask)
+    quoted = _inside_test(quote_mask)
+    own = _heuristic_mentions(doc_text, quoted)
     if not entity_spans:
         return own
     # Entity spans win where they are; the name heuristic fills the gaps (an entities stage
@@ -290,7 +314,7 @@ def person_mentions(doc_text: str, quote_mask: list[tuple[int, int]], entity_spa
     out = [
         Mention(s.start, s.end, str(s.attrs.get("actor") or doc_text[s.start:s.end]), s.label == "PERSON", s.attrs.get("country"))
         for s in entity_spans
-        if not _inside(s.start, s.end, quote_mask)
+        if not quoted(s.start, s.end)
     ]
     overlaps_taken = _overlap_test([(m.start, m.end) for m in out])
     out += [m for m in own if not overlaps_taken(m.start, m.end)]
@@ -310,6 +334,19 @@ def _overlap_test(regions: list[tuple[int, int]]):
     return test
 
 
+def _inside_test(regions: Iterable[tuple[int, int]]):
+    """``test(start, end)``: whether [start, end) lies inside one of the regions (a binary search, not a scan)."""
+    regions = sorted(regions)
+    starts = [a for a, _ in regions]
+    reach = list(itertools.accumulate((b for _, b in regions), max))  # furthest end among the first k regions
+
+    def test(start: int, end: int) -> bool:
+        k = bisect.bisect_right(starts, start)  # regions[:k] start at or before ``start``
+        return k > 0 and reach[k - 1] >= end
+
+    return test
+
+
 _FUNCTION_WORDS = frozenset("in for of to on at with and or the a an is are was were as by from after over into "
                             "about against under than should would could will can may might must does do did "
                             "why what how when where which whose".split())
@@ -317,23 +354,25 @@ _FUNCTION_WORDS = frozenset("in for of to on at with and or the a an is are was 
 
 def _title_case(tokens: list[Token]) -> bool:
     """A line whose words are (nearly) all capitalised: a headline."""
-    words = [t for t in tokens if t.text[:1].isalpha()]
-    return len(words) >= 4 and sum(t.text[0].isupper() for t in words) >= 0.8 * len(words)
+    letters = list(filter(str.isalpha, [t.text[0] for t in tokens]))  # first letters of the words
+    return len(letters) >= 4 and sum(map(str.isupper, letters)) >= 0.8 * len(letters)
 
 
-def _heuristic_mentions(text: str, quote_mask: list[tuple[int, int]]) -> list[Mention]:
+def _heuristic_mentions(text: str, quoted: Callable[[int, int], bool]) -> list[Mention]:
+    """Names found by capitals alone, outside the stretches for which ``quoted(start, end)`` is true."""
     raw: list[tuple[int, int, list[Token], bool]] = []
     for ps, pe in split_paragraphs(text):
         tokens = tokenize(text, ps, pe)
         if _title_case(tokens):
             continue  # a headline capitalises every word: "Belarus Is Next Target For Russia" names nobody
+        capital = [t.text[0].isupper() and t.text[0].isalpha() for t in tokens]  # _capitalised, once per token
         i = 0
         while i < len(tokens):
-            if not _capitalised(tokens[i]):
+            if not capital[i]:
                 i += 1
                 continue
             j = i
-            while j + 1 < len(tokens) and (_capitalised(tokens[j + 1]) or (tokens[j + 1].text == "." and tokens[j].lower in ("mr", "mrs", "ms", "dr", "gen", "sen", "gov", "rep", "pres", "st") and j + 2 < len(tokens) and _capitalised(tokens[j + 2]))):
+            while j + 1 < len(tokens) and (capital[j + 1] or (tokens[j + 1].text == "." and tokens[j].lower in ("mr", "mrs", "ms", "dr", "gen", "sen", "gov", "rep", "pres", "st") and j + 2 < len(tokens) and capital[j + 2])):
                 j += 1
             run = [t for t in tokens[i : j + 1] if t.text != "."]
             # A capitalised function word ends what came before it: "In Belarus", "Target For Russia".
@@ -350,7 +389,7 @@ def _heuristic_mentions(text: str, quote_mask: list[tuple[int, int]]) -> list[Me
                 run = []
             if run and not any(t.lower in _ORG_WORDS for t in run) and not _is_acronym(run[-1]):
                 run = run[-3:]
-                if not _inside(run[0].start, run[-1].end, quote_mask):
+                if not quoted(run[0].start, run[-1].end):
                     raw.append((run[0].start, run[-1].end, run, titled))
             i = j + 1
     # A name is a person when it has two or more words, carries a title, or is the
@@ -955,8 +994,9 @@ def _resolve_speakers(text: str, atts: list[Attribution], quote_mask: list[tuple
     # A name that is itself a source ("..., according to Monika Bickauskaite") stays a candidate.
     sources = [a.source for a in atts if a.source is not None]
     reported = [p for a in atts for p in (a.parts or [a.content])]
+    in_reported = _inside_test(reported)
     demoted = {(m.start, m.end) for m in mentions
-               if _inside(m.start, m.end, reported) and not _overlaps(m.start, m.end, sources)}
+               if in_reported(m.start, m.end) and not _overlaps(m.start, m.end, sources)}
     for att in atts:
         if att.speaker is not None or att.source is None:
             continue
