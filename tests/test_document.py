@@ -46,3 +46,27 @@ def test_main_segment_text():
     assert doc.main_text() == doc.text  # no segments yet: the whole text
     doc.segments = [Segment(12, 19, "appended"), Segment(0, 10, "main")]
     assert doc.main_text() == "Main body."
+
+
+def test_spans_and_labels_pickle_with_every_field(seeds_dir):
+    """Workers send documents back and forth pickled; Span and Label pickle as their field values, so a
+    field missing from their ``__reduce__`` would be lost on the way (or fail to build)."""
+    import dataclasses
+    import pickle
+
+    from narrascope.document import Span
+    from narrascope.pipeline import Pipeline
+
+    span = Span(3, 9, "entity", "GPE", 0.5, {"actor": "Belarus", "country": None})
+    label = Label("tone", "Belarus", -0.2, 1, [(0, 5), (7, 9)], {"mentions": 2})
+    for obj in (span, label):
+        reduced = obj.__reduce__()[1]
+        assert reduced == tuple(getattr(obj, f.name) for f in dataclasses.fields(obj))
+        assert pickle.loads(pickle.dumps(obj)) == obj
+    path = sorted(seeds_dir.glob("*.txt"))[0]
+    doc = Document(source=str(path), raw=path.read_text(encoding="utf-8"), raw_format="text")
+    Pipeline.from_names(["extract", "segment", "language", "sentences", "entities", "quotes", "tone"],
+                        {"stages": {"quotes": {"method": "rules"}, "entities": {"ner": "fast"}}})([doc])
+    assert len(doc.spans) > 50 and doc.labels
+    copy = pickle.loads(pickle.dumps(doc))
+    assert copy == doc and copy.spans == doc.spans and copy.labels == doc.labels
