@@ -292,7 +292,8 @@ def gazetteer_mentions(text: str, gazetteer: Gazetteer) -> list[Mention]:
     return found
 
 
-_WORD_START = re.compile(r"(?<![\w.])[^\W_]")
+# A word's first character, unless it is a-z (never a capital: most words are skipped by the regex itself).
+_WORD_START = re.compile(r"(?<![\w.])[^\W_a-z]")
 
 
 def _lookup_inflected(surface: str, gazetteer: Gazetteer) -> Actor | None:
@@ -585,6 +586,7 @@ def resolve_mentions(
     return [r or _surface_resolution(text, m) for r, m in zip(resolved, mentions)]
 
 
+@lru_cache(maxsize=1 << 14)
 def _display_name(surface: str) -> str:
     return " ".join(strip_title_and_possessive(surface).split())
 

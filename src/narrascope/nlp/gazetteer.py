@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -105,6 +106,13 @@ def osa_distance(a: str, b: str, limit: int = 3) -> int:
     return prev[-1]
 
 
+def _letters_missing(a: str, b: str) -> int:
+    """How many letters of ``a`` find no copy in ``b`` (as multisets): a lower bound of their edit distance."""
+    counts = Counter(a)
+    counts.subtract(b)
+    return sum(n for n in counts.values() if n > 0)
+
+
 # Fuzzy matching: similarity = 1 - distance / longer length, same first letter,
 # at least 6 letters. 0.8 lets a two-edit typo of a 10-letter name through
 # (Lukahsneko -> Lukashenko) and keeps neighbours apart (Lithuania/Latvia 0.56,
@@ -178,6 +186,8 @@ class Gazetteer:
                 continue
             if cand.startswith(key) or key.startswith(cand) or key.endswith(_DEMONYM) != cand.endswith(_DEMONYM):
                 continue  # a derived word, not a typo: American/America, Belarussian/Belorussia
+            if _letters_missing(key, cand) > 2:
+                continue  # each edit leaves at most one letter of one name without its match in the other
             distance = osa_distance(key, cand, 2)
             if distance > 2:
                 continue

@@ -18,6 +18,7 @@ a proxy, see docs/models/tone.md; defaults are the best on the validation half):
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
@@ -131,16 +132,25 @@ def mention_contexts(doc: Document, mentions: list[tuple[int, int, str]], option
     """For each mention ``(start, end, actor)``, the context VADER reads (None when no sentence holds it)."""
     sents = sentences if sentences is not None else [(s.start, s.end) for s in doc.sentences]
     sents = sorted(sents)
-    names = [(s.start, s.end) for s in doc.spans_of("entity")] if options.mask_names else []
+    sent_starts = [a for a, _ in sents]
+    apart = all(b <= a for (_, b), (a, _) in zip(sents, sents[1:]))  # no sentence overlaps the next
+    names = sorted((s.start, s.end) for s in doc.spans_of("entity")) if options.mask_names else []
+    name_starts = [a for a, _ in names]
+    longest_name = max((b - a for a, b in names), default=0)
     quotes = [(q.start, q.end, q.attrs.get("speaker")) for q in doc.spans_of("quote")] if options.exclude_own_quotes else []
     out: list[MentionContext | None] = []
     for start, end, actor in mentions:
-        sentence = next(((a, b) for a, b in sents if a <= start and end <= b), None)
+        if apart:  # only the last sentence starting at or before the mention can hold it
+            k = bisect.bisect_right(sent_starts, start) - 1
+            sentence = sents[k] if k >= 0 and end <= sents[k][1] else None
+        else:
+            sentence = next(((a, b) for a, b in sents if a <= start and end <= b), None)
         if sentence is None:
             out.append(None)
             continue
         lo, hi = clause_of(doc.text, sentence, start, end) if options.context == "clause" else sentence
-        masked = [(max(a, lo), min(b, hi)) for a, b in names if a < hi and b > lo]
+        nearby = names[bisect.bisect_left(name_starts, lo - longest_name):bisect.bisect_left(name_starts, hi)]
+        masked = [(max(a, lo), min(b, hi)) for a, b in nearby if a < hi and b > lo]
         masked += [(max(a, lo), min(b, hi)) for a, b, who in quotes if who and _same_actor(who, actor) and a < hi and b > lo]
         masked.append((start, end))
         out.append(MentionContext(lo, hi, sentence, sorted(masked)))
