@@ -104,3 +104,42 @@ def test_fast_profile_finds_actors_and_quotes_but_no_model_layers(tmp_path, seed
     config, versions = json.loads(config), json.loads(versions)
     assert config["pipeline"]["profile"] == "fast" and config["engine"]["name"] == "local"
     assert versions["pipeline"] == "extract+segment+language+sentences+entities+quotes+tone"
+
+
+def test_runs_collect_garbage_less_often_and_give_the_caller_its_setting_back(tmp_path, seed_path):
+    """The stages make millions of short-lived objects: a run (and each worker process) runs Python's
+    cyclic collector every GC_THRESHOLD[0] new objects instead of 700, and a caller's own setting is
+    back once the run ends."""
+    import gc
+
+    from narrascope.engines import local
+    from narrascope.pipeline import Stage, register_stage
+    from narrascope.readers import iter_inputs
+
+    seen = []
+
+    @register_stage
+    class GcSpy(Stage):
+        name = "test_gc_spy"
+
+        def process(self, batch):
+            seen.append(gc.get_threshold())
+            return batch
+
+    config = load_config(profile="fast")
+    config["pipeline"]["analyze"] = ["test_gc_spy"]
+    before = gc.get_threshold()
+    gc.set_threshold(500, 7, 7)
+    try:
+        with Store(tmp_path / "gc.duckdb") as store:
+            stats = local.run_analysis(iter_inputs([str(seed_path("002"))]), store, config, workers=1)
+        assert stats.stored == 1 and seen == [local.GC_THRESHOLD]
+        assert gc.get_threshold() == (500, 7, 7)
+    finally:
+        gc.set_threshold(*before)
+    worker = subprocess.run([sys.executable, "-c",
+                             "import gc; from narrascope.engines.local import _init_worker, GC_THRESHOLD;"
+                             "from narrascope.pipeline import load_config;"
+                             "_init_worker(load_config(profile='fast')); print(gc.get_threshold() == GC_THRESHOLD)"],
+                            capture_output=True, text=True, timeout=120)
+    assert worker.stdout.strip() == "True", worker.stderr

@@ -9,12 +9,14 @@ point loses at most the batch in flight and a re-run completes it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
 import sys
 import time
 from collections import Counter, deque
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -111,9 +113,30 @@ def limit_threads(threads: int) -> None:
         sys.modules["torch"].set_num_threads(threads)
 
 
-def _init_worker(config: dict[str, Any], threads: int | None = None) -> None:
+# The stages make and drop millions of small objects (tokens, spans, feature strings) and keep
+# few: Python's cyclic collector, run every 700 new objects by default, costs the fast profile
+# 10-20% of its throughput (docs/BENCHMARKS.md). Workers and the run's main process collect
+# every 10,000 instead.
+GC_THRESHOLD = (10_000, 10, 10)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the block with the cyclic collector at ``GC_THRESHOLD``, then put the caller's setting back."""
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _init_worker(config: dict[str, Any], threads: int | None = None, own_process: bool = True) -> None:
+    """Build a worker's pipelines; in a process of its own (pool worker, Ray actor), collect less often too."""
     if threads is not None:
         limit_threads(threads)
+    if own_process:
+        gc.set_threshold(*GC_THRESHOLD)
     for phase in ("prepare", "analyze"):
         _WORKER_PIPELINES[phase] = Pipeline.from_config(config, phase)
 
@@ -136,7 +159,7 @@ class _InProcess:
     """Executor-like wrapper so one code path serves workers=1 and workers>1."""
 
     def __init__(self, config: dict[str, Any]):
-        _init_worker(config)  # the encoder's own default: every core (up to 8), or NARRASCOPE_THREADS
+        _init_worker(config, own_process=False)  # the encoder's own default: every core (up to 8), or NARRASCOPE_THREADS
 
     def submit(self, fn: Callable, *args: Any) -> Future:
         fut: Future = Future()
@@ -218,6 +241,22 @@ def run_analysis(
     ``on_item(source, status, message)`` is called once per input with status
     one of ``stored``, ``duplicate``, ``unchanged``, ``problem``, ``warning``.
     """
+    with fewer_collections():
+        return _run_analysis(inputs, store, config, workers=workers, on_item=on_item, force=force, engine=engine,
+                             address=address)
+
+
+def _run_analysis(
+    inputs: Iterable[Document | InputError],
+    store,
+    config: dict[str, Any],
+    *,
+    workers: int = 1,
+    on_item: Callable[[str, str, str | None], None] | None = None,
+    force: bool = False,
+    engine: str = "local",
+    address: str | None = None,
+) -> RunStats:
     from ..corpus.dedup import DedupIndex, DuplicateLink, minhash_signature
 
     stats = RunStats()
