@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from trafilatura import bare_extraction
-
 from .boilerplate import filter_boilerplate
 from .lines import repeats_title, split_lines
 from .metadata import outlet_from_url, parse_date
@@ -52,6 +50,8 @@ def extract_html(
     With ``keep_markers`` the structure markers ("Published", bylines, ...) stay
     in the text for the segmenter.
     """
+    from trafilatura import bare_extraction  # imported on first use: ~0.2 s that plain-text runs never need
+
     html, warnings = _bounded_html(html, max_chars)
     try:
         result = bare_extraction(

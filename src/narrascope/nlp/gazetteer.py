@@ -269,7 +269,9 @@ def read_gazetteer_file(path: str | Path) -> list[Actor]:
 @lru_cache(maxsize=1)
 def shipped_actors() -> tuple[Actor, ...]:
     text = resources.files("narrascope").joinpath("data/gazetteer.yaml").read_text(encoding="utf-8")
-    return tuple(parse_gazetteer(yaml.safe_load(text), "narrascope/data/gazetteer.yaml"))
+    # libyaml's loader where PyYAML has it: the same data, ~10x faster (each worker process loads this file)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return tuple(parse_gazetteer(yaml.load(text, Loader=loader), "narrascope/data/gazetteer.yaml"))
 
 
 @lru_cache(maxsize=8)
