@@ -22,6 +22,25 @@ def test_document_with_every_field_round_trips_exactly(tmp_path, full_document):
     assert back.spans[3].text_of(back) == "Лукашенко"
 
 
+def test_span_attrs_that_compare_equal_but_differ_in_type_each_round_trip(tmp_path):
+    """Span attrs are encoded once per distinct value in a batch; 1, 1.0, True and "1" stay apart, and
+    mentions that share their attrs each get them back."""
+    from narrascope.document import Span
+
+    doc = Document(source="t", text="Minsk and Minsk again, in Minsk.", language="en")
+    doc.assign_id()
+    values = [1, 1.0, True, "1", None, [1, "a"]]
+    doc.spans = [Span(0, 5, "test", attrs={"x": v}) for v in values]
+    doc.spans += [Span(a, a + 5, "entity", "GPE", attrs={"actor": "Minsk", "wikidata": None})
+                  for a in (0, 10, 27)]
+    with Store(tmp_path / "s.duckdb") as store:
+        store.save([doc], store.start_run({}, {}), {"narrascope": "0.1.0"})
+        back = store.get(doc.id)
+    assert [s.attrs["x"] for s in back.spans[:6]] == values
+    assert [type(s.attrs["x"]) for s in back.spans[:6]] == [type(v) for v in values]
+    assert [s.attrs for s in back.spans[6:]] == [{"actor": "Minsk", "wikidata": None}] * 3
+
+
 def test_seed_documents_round_trip(tmp_path, seed_documents):
     with Store(tmp_path / "s.duckdb") as store:
         store.save(seed_documents, store.start_run({}, {}), {"narrascope": "0.1.0"})

@@ -724,8 +724,9 @@ def _batch_columns(batch: list[Document], hashes: dict[str, str], run_id: str, v
         (d.id, seq, i, g.start, g.end, g.kind, g.title, g.outlet, list(g.authors or []), g.published)
         for seq, d in zip(seqs, batch) for i, g in enumerate(d.segments)
     ]
+    attrs_json = _AttrsJson()
     span_rows = [
-        (d.id, seq, i, s.start, s.end, s.layer, s.label, s.score, _to_json(s.attrs) if s.attrs else None)
+        (d.id, seq, i, s.start, s.end, s.layer, s.label, s.score, attrs_json(s.attrs) if s.attrs else None)
         for seq, d in zip(seqs, batch) for i, s in enumerate(d.spans)
     ]
     label_rows = [
@@ -745,6 +746,19 @@ def _batch_columns(batch: list[Document], hashes: dict[str, str], run_id: str, v
         "spans": _arrays(_SPAN_COLUMNS, span_rows, ints=("doc_seq", "idx", "start", "end"), floats=("score",)),
         "labels": _arrays(_LABEL_COLUMNS, label_rows, ints=("doc_seq", "idx"), floats=("score",), nullable=("segment",)),
     }
+
+
+class _AttrsJson(dict):
+    """``_to_json`` of span attrs, once per distinct attrs of string values (an actor's mentions share theirs)."""
+
+    def __call__(self, attrs: dict[str, Any]) -> str:
+        if not all(v is None or type(v) is str for v in attrs.values()):
+            return _to_json(attrs)  # numbers and lists: 1 == 1.0 == True would share a key
+        key = tuple(attrs.items())
+        out = self.get(key)
+        if out is None:
+            out = self[key] = _to_json(attrs)
+        return out
 
 
 def _arrays(columns: str, rows: list[tuple], ints: tuple = (), floats: tuple = (), nullable: tuple = ()) -> dict[str, np.ndarray]:
