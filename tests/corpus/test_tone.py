@@ -247,3 +247,21 @@ def test_an_actor_typed_two_ways_takes_the_type_seen_first():
                       Span(second, second + 4, "entity", labels[1], attrs={"actor": "Coal"})]
         (coal,) = actor_tones(doc)
         assert coal.mentions == 2 and coal.type == labels[0]
+
+
+def test_clauses_without_a_lexicon_word_score_zero_without_asking_vader(seeds):
+    """The shortcut (no word of the clause in VADER's lexicon, no emoji: 0.0) gives what VADER gives, on
+    every tone context of the seed pages and on emoticons, emoji and modifiers without a scored word."""
+    from narrascope.nlp.tone import _no_lexicon_word, vader
+
+    bodies = ["Minsk :) fine", "a :( day", "Minsk 😀", "not", "no", "VERY", "kind of", "but", "least"]
+    for doc in seeds.values():
+        spans = [s for s in doc.spans_of("entity") if s.attrs.get("actor")]
+        bodies += [context_text(doc.text, c) for c in mention_contexts(doc, [(s.start, s.end, s.attrs["actor"]) for s in spans]) if c]
+    for domain in (True, False):
+        analyser = vader(domain)
+        skipped = [b for b in bodies if _no_lexicon_word(analyser, b)]
+        assert 30 < len(skipped) < len(bodies) - 100
+        assert all(analyser.polarity_scores(b)["compound"] == 0.0 for b in skipped)
+        assert not _no_lexicon_word(analyser, "Minsk :) fine") and not _no_lexicon_word(analyser, "Minsk 😀")
+        assert all(compound(b, domain) == analyser.polarity_scores(b)["compound"] for b in bodies if b.strip())

@@ -101,7 +101,24 @@ def compound(text: str, domain_lexicon: bool = True) -> float:
     """
     if not text.strip():
         return 0.0
-    return float(vader(domain_lexicon).polarity_scores(text)["compound"])
+    analyser = vader(domain_lexicon)
+    if _no_lexicon_word(analyser, text):
+        return 0.0  # what VADER gives then, at a tenth of the cost: about half the clauses of news
+    return float(analyser.polarity_scores(text)["compound"])
+
+
+def _no_lexicon_word(analyser, text: str) -> bool:
+    """True when no word of ``text``, as VADER splits and strips it, is in its lexicon, and no emoji is there.
+
+    VADER then scores every word 0 (only lexicon words get a valence; boosters, negations,
+    "but" and punctuation only scale one), so the compound score is 0.0.
+    """
+    if not analyser.emojis.keys().isdisjoint(text):
+        return False
+    from vaderSentiment.vaderSentiment import SentiText
+
+    words = map(str.lower, map(SentiText._strip_punc_if_word, text.split()))
+    return not any(map(analyser.lexicon.__contains__, words))
 
 
 def _version() -> str:
