@@ -3,7 +3,8 @@
     python benchmarks/stages.py [--profile fast] [--limit 200] [--runs 5] [folder]
 
 A steadier measure than a whole run (``benchmarks/throughput.py``) on a shared or
-noisy machine: no worker processes, no store, models loaded before timing, and each
+noisy machine: no worker processes, no store, models loaded before timing, the
+garbage collector set as in a run (``engines.local.fewer_collections``), and each
 stage's best total over ``--runs`` passes over the same articles (default: the first
 200 PolNeAR training articles). Use it to compare two versions of a stage in the
 same sitting; the rates of a whole run are in docs/BENCHMARKS.md.
@@ -22,6 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from narrascope.document import Document
+from narrascope.engines.local import fewer_collections
 from narrascope.pipeline import Pipeline, apply_profile, load_config
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polnear" / "train" / "text"
@@ -47,17 +49,9 @@ def main() -> None:
 
     analyze(prepare(fresh()[:5]))  # models loaded
     best: dict[str, float] = defaultdict(lambda: float("inf"))
-    for _ in range(args.runs):
-        seconds: dict[str, float] = defaultdict(float)
-
-        def timed(name: str, s: float) -> None:
-            seconds[name] += s
-
-        docs = fresh()
-        prepare(docs, on_stage=timed)
-        analyze(docs, on_stage=timed)
-        for name, s in seconds.items():
-            best[name] = min(best[name], s)
+    with fewer_collections():  # as in a run (engines/local.py)
+        for name, seconds in timed_runs(args.runs, fresh, prepare, analyze):
+            best[name] = min(best[name], seconds)
     ms = {name: round(1000 * s / len(paths), 2) for name, s in best.items()}
     ms["total"] = round(sum(ms.values()), 2)
     if args.json:
@@ -66,6 +60,20 @@ def main() -> None:
     print(f"{args.profile} profile, {len(paths)} articles, best of {args.runs} runs, ms per article:")
     for name, value in ms.items():
         print(f"  {name:<12} {value:7.2f}")
+
+
+def timed_runs(runs, fresh, prepare, analyze):
+    """(stage, seconds) of each stage in each of ``runs`` passes over fresh documents."""
+    for _ in range(runs):
+        seconds: dict[str, float] = defaultdict(float)
+
+        def timed(name: str, s: float) -> None:
+            seconds[name] += s
+
+        docs = fresh()
+        prepare(docs, on_stage=timed)
+        analyze(docs, on_stage=timed)
+        yield from seconds.items()
 
 
 if __name__ == "__main__":
