@@ -21,7 +21,8 @@ load``; the inputs are first written as 8 JSONL shards, not timed).
 
 Reported per run: documents/s end to end (engine start-up and model loading
 included, Python imports not), the seconds before the first batch was stored
-(start-up), documents/s after it (steady), stage seconds (summed over workers),
+(start-up; the engine's first batch holds ``FIRST_BATCH_SIZE`` = 8 documents, 64 in
+tables before 2026-12-07's last ones), documents/s after it (steady), stage seconds (summed over workers),
 the pipeline's own overhead (wall time minus the stage seconds, for 1 worker:
 reading, glue, duplicate linking, store) as a share of the stage
 time, and peak RSS of the main process and of the largest worker (``VmHWM`` of
@@ -173,7 +174,8 @@ def run_once(folder: Path, profile: str, engine: str, workers: int, limit: int) 
     steady = None
     if startup is not None and seconds > startup:
         # documents after the first stored batch over the time after it
-        steady = max(stored - local.BATCH_SIZE, 0) / (seconds - startup) if stored > local.BATCH_SIZE else None
+        first = min(local.FIRST_BATCH_SIZE, local.BATCH_SIZE)
+        steady = max(stored - first, 0) / (seconds - startup) if stored > first else None
     from narrascope.nlp.encoder import resolve_precision
 
     return {

@@ -143,3 +143,23 @@ def test_runs_collect_garbage_less_often_and_give_the_caller_its_setting_back(tm
                              "_init_worker(load_config(profile='fast')); print(gc.get_threshold() == GC_THRESHOLD)"],
                             capture_output=True, text=True, timeout=120)
     assert worker.stdout.strip() == "True", worker.stderr
+
+
+def test_the_first_batches_are_small_so_results_come_early(tmp_path, polnear_dir):
+    """A run stores 8 documents, then 16, 32 and 64 at a time: the first results (and the progress
+    bar) come after a few documents, not 64; every document is stored once."""
+    from narrascope.engines import local
+    from narrascope.readers import iter_inputs
+
+    files = sorted((polnear_dir / "dev" / "text").glob("*"))[:80]
+    sizes = []
+    with Store(tmp_path / "ramp.duckdb") as store:
+        save = store.save
+        store.save = lambda docs, *a, **k: (sizes.append(len(docs)), save(docs, *a, **k))[1]
+        config = load_config(profile="fast")
+        config["pipeline"]["analyze"] = []
+        stats = local.run_analysis(iter_inputs([str(f) for f in files]), store, config, workers=1)
+        assert store.count() == stats.stored + sum(stats.duplicates.values())
+    assert sizes == [8, 16, 32, 24] and sum(sizes) == 80
+    assert list(map(len, local._batches(range(10), 4, 1))) == [1, 2, 4, 3]
+    assert list(map(len, local._batches(range(10), 4))) == [4, 4, 2]
