@@ -113,6 +113,8 @@ def cue_phrase_forms() -> dict[tuple[str, ...], str]:
 _TOKEN = re.compile(r"\w+(?:[-’'.]\w+)*|[^\w\s]")
 OPEN_CLOSE = {"“": "”", "«": "»", "„": "“”", '"': '"', "‘": "’"}
 _QUOTE_CHARS = set("“”«»„\"‘’")
+_OPENERS = re.compile("[" + re.escape("".join(OPEN_CLOSE)) + "]")
+_CLOSERS = {opener: re.compile("[" + re.escape(closers) + "]") for opener, closers in OPEN_CLOSE.items()}
 
 PRONOUNS = frozenset("he she they it we i you who him her them".split())
 PERSON_PRONOUNS = frozenset("he she him her".split())
@@ -250,14 +252,21 @@ def quote_regions(text: str, start: int, end: int) -> list[tuple[int, int, bool]
     regions: list[tuple[int, int, bool]] = []
     i = start
     while i < end:
+        found = _OPENERS.search(text, i, end)  # the next mark that may open a quote (the loop read every character)
+        if found is None:
+            break
+        i = found.start()
         ch = text[i]
-        if ch in OPEN_CLOSE and _is_opening(text, i, start):
-            closers = OPEN_CLOSE[ch]
+        if _is_opening(text, i, start):
+            closers = _CLOSERS[ch]
             j = i + 1
             close_at = -1
             while j < end:
-                cj = text[j]
-                if cj in closers and _is_closing(text, j, end, ch):
+                candidate = closers.search(text, j, end)
+                if candidate is None:
+                    break
+                j = candidate.start()
+                if _is_closing(text, j, end, ch):
                     close_at = j
                     break
                 j += 1

@@ -131,17 +131,26 @@ def _version() -> str:
 
 
 # -- contexts -----------------------------------------------------------------------
-def clause_of(text: str, sentence: tuple[int, int], start: int, end: int) -> tuple[int, int]:
-    """The clause of ``sentence`` that holds the mention ``text[start:end]`` (the sentence when it has one clause)."""
+def clause_of(text: str, sentence: tuple[int, int], start: int, end: int,
+              breaks: list[tuple[int, int]] | None = None) -> tuple[int, int]:
+    """The clause of ``sentence`` that holds the mention ``text[start:end]`` (the sentence when it has one clause).
+
+    ``breaks``: the sentence's clause breaks (``clause_breaks``), when the caller has them already.
+    """
     s0, s1 = sentence
     lo, hi = s0, s1
-    for m in _CLAUSE_BREAK.finditer(text, s0, s1):
-        if m.end() <= start:
-            lo = m.end()
-        elif m.start() >= end:
-            hi = m.start()
+    for b0, b1 in clause_breaks(text, sentence) if breaks is None else breaks:
+        if b1 <= start:
+            lo = b1
+        elif b0 >= end:
+            hi = b0
             break
     return lo, hi
+
+
+def clause_breaks(text: str, sentence: tuple[int, int]) -> list[tuple[int, int]]:
+    """(start, end) of each clause break in ``sentence``, in order."""
+    return [m.span() for m in _CLAUSE_BREAK.finditer(text, *sentence)]
 
 
 def mention_contexts(doc: Document, mentions: list[tuple[int, int, str]], options: ToneOptions = ToneOptions(),
@@ -156,6 +165,7 @@ def mention_contexts(doc: Document, mentions: list[tuple[int, int, str]], option
     longest_name = max((b - a for a, b in names), default=0)
     quotes = [(q.start, q.end, q.attrs.get("speaker")) for q in doc.spans_of("quote")] if options.exclude_own_quotes else []
     out: list[MentionContext | None] = []
+    breaks: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for start, end, actor in mentions:
         if apart:  # only the last sentence starting at or before the mention can hold it
             k = bisect.bisect_right(sent_starts, start) - 1
@@ -165,7 +175,12 @@ def mention_contexts(doc: Document, mentions: list[tuple[int, int, str]], option
         if sentence is None:
             out.append(None)
             continue
-        lo, hi = clause_of(doc.text, sentence, start, end) if options.context == "clause" else sentence
+        if options.context == "clause":
+            if sentence not in breaks:
+                breaks[sentence] = clause_breaks(doc.text, sentence)  # once per sentence, not per mention
+            lo, hi = clause_of(doc.text, sentence, start, end, breaks[sentence])
+        else:
+            lo, hi = sentence
         nearby = names[bisect.bisect_left(name_starts, lo - longest_name):bisect.bisect_left(name_starts, hi)]
         masked = [(max(a, lo), min(b, hi)) for a, b in nearby if a < hi and b > lo]
         masked += [(max(a, lo), min(b, hi)) for a, b, who in quotes if who and _same_actor(who, actor) and a < hi and b > lo]
