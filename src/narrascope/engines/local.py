@@ -226,6 +226,7 @@ def _batches(items: Iterable[Any], size: int, first: int | None = None) -> Itera
 # -- main side ---------------------------------------------------------------
 
 
+@fewer_collections()  # the whole run, the caller's setting back at the end
 def run_analysis(
     inputs: Iterable[Document | InputError],
     store,
@@ -248,22 +249,6 @@ def run_analysis(
     ``on_item(source, status, message)`` is called once per input with status
     one of ``stored``, ``duplicate``, ``unchanged``, ``problem``, ``warning``.
     """
-    with fewer_collections():
-        return _run_analysis(inputs, store, config, workers=workers, on_item=on_item, force=force, engine=engine,
-                             address=address)
-
-
-def _run_analysis(
-    inputs: Iterable[Document | InputError],
-    store,
-    config: dict[str, Any],
-    *,
-    workers: int = 1,
-    on_item: Callable[[str, str, str | None], None] | None = None,
-    force: bool = False,
-    engine: str = "local",
-    address: str | None = None,
-) -> RunStats:
     from ..corpus.dedup import DedupIndex, DuplicateLink, minhash_signature
 
     stats = RunStats()
