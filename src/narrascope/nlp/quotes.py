@@ -330,11 +330,15 @@ def person_mentions(doc_text: str, quote_mask: list[tuple[int, int]], entity_spa
     return sorted(out, key=lambda m: m.start)
 
 
+def _starts_and_reach(regions: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """The regions' starts, sorted, and the furthest end among the first k of them (for binary searches)."""
+    regions = sorted(regions)
+    return [a for a, _ in regions], list(itertools.accumulate((b for _, b in regions), max))
+
+
 def _overlap_test(regions: list[tuple[int, int]]):
     """``test(start, end)``: whether [start, end) overlaps one of the regions (a binary search, not a scan)."""
-    regions = sorted(regions)
-    starts = [a for a, _ in regions]
-    reach = list(itertools.accumulate((b for _, b in regions), max))  # furthest end among the first k regions
+    starts, reach = _starts_and_reach(regions)
 
     def test(start: int, end: int) -> bool:
         k = bisect.bisect_left(starts, end)  # regions[:k] start before ``end``
@@ -345,9 +349,7 @@ def _overlap_test(regions: list[tuple[int, int]]):
 
 def _inside_test(regions: Iterable[tuple[int, int]]):
     """``test(start, end)``: whether [start, end) lies inside one of the regions (a binary search, not a scan)."""
-    regions = sorted(regions)
-    starts = [a for a, _ in regions]
-    reach = list(itertools.accumulate((b for _, b in regions), max))  # furthest end among the first k regions
+    starts, reach = _starts_and_reach(regions)
 
     def test(start: int, end: int) -> bool:
         k = bisect.bisect_right(starts, start)  # regions[:k] start at or before ``start``
