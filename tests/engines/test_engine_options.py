@@ -163,3 +163,98 @@ def test_the_first_batches_are_small_so_results_come_early(tmp_path, polnear_dir
     assert sizes == [8, 16, 32, 24] and sum(sizes) == 80
     assert list(map(len, local._batches(range(10), 4, 1))) == [1, 2, 4, 3]
     assert list(map(len, local._batches(range(10), 4))) == [4, 4, 2]
+
+
+def test_waiting_for_the_oldest_batch_leaves_the_others_in_flight(tmp_path, polnear_dir, monkeypatch):
+    """When too many batches are in flight the run waits for the oldest one only: the workers keep
+    the rest (and the next batches read meanwhile) instead of idling while everything in flight is
+    finished and stored. Checked with a pool whose tasks finish only when the run waits for them."""
+    from narrascope.engines import local
+    from narrascope.readers import iter_inputs
+
+    events: list[tuple[str, int]] = []
+    pending: list = []
+
+    class LazyFuture:
+        def __init__(self, fn, args):
+            self.fn, self.args, self.value = fn, args, None
+
+        def done(self):
+            return self.value is not None
+
+        def result(self):
+            while self.value is None:  # tasks finish in the order they were given, as in a busy pool
+                task = pending.pop(0)
+                task.value = task.fn(*task.args)
+            return self.value
+
+    class LazyPool:
+        def __init__(self, max_workers, **_):
+            local._init_worker(config, own_process=False)
+
+        def submit(self, fn, phase, batch):
+            events.append((phase, len(batch)))
+            pending.append(LazyFuture(fn, (phase, batch)))
+            return pending[-1]
+
+        def shutdown(self):
+            pass
+
+    monkeypatch.setattr(local, "ProcessPoolExecutor", LazyPool)
+    config = load_config(profile="fast")
+    config["pipeline"]["analyze"] = ["sentences"]
+    config["pipeline"]["prepare"] = ["extract"]
+    files = sorted((polnear_dir / "train" / "text").glob("*"))[:600]
+    with Store(tmp_path / "flight.duckdb") as store:
+        save = store.save
+        store.save = lambda docs, *a, **k: (events.append(("save", len(docs))), save(docs, *a, **k))[1]
+        stats = local.run_analysis(iter_inputs([str(f) for f in files]), store, config, workers=2)
+        assert store.count() == stats.stored + sum(stats.duplicates.values()) == 600 - len(stats.problems)
+    analysing, least = 0, []
+    for kind, n in events:
+        analysing += n if kind == "analyze" else -n if kind == "save" else 0
+        if kind == "prepare":
+            least.append(analysing)
+    assert len(least) > 10
+    # Once the pipeline is full, every new batch is read while earlier ones are still being analysed
+    # (copies of duplicates are saved without analysis: the count may be a little low).
+    assert min(least[8:]) >= 64, least  # after the 8/16/32 ramp and the first queue-full of batches
+
+
+def test_ray_batches_go_to_the_actor_with_the_least_work_waiting():
+    """A Ray actor runs its own queue: the executor sends each batch to the actor whose unfinished
+    batches hold the fewest estimated seconds (documents times the seconds per document measured
+    for their phase), not to each actor in turn. Fake actors stand in for Ray's."""
+    from concurrent.futures import Future
+
+    from narrascope.engines.ray_engine import RayExecutor
+
+    class FakeActor:
+        def __init__(self):
+            self.futures = []
+            self.run = self
+
+        def remote(self, phase, batch):
+            self.futures.append(Future())
+            return self
+
+        def future(self):
+            return self.futures[-1]
+
+    actors = [FakeActor(), FakeActor()]
+    executor = object.__new__(RayExecutor)
+    executor._use(actors)
+    for _ in range(4):
+        executor.submit(None, "analyze", [None] * 32)
+    assert [len(a.futures) for a in actors] == [2, 2]  # both idle at first: shared out
+    actors[1].futures[0].set_result(([None] * 32, {"entities": 0.64}))  # 0.02 s per document measured
+    actors[1].futures[1].set_result(([None] * 32, {"entities": 0.64}))
+    executor.submit(None, "analyze", [None] * 32)
+    executor.submit(None, "analyze", [None] * 32)
+    assert [len(a.futures) for a in actors] == [2, 4]  # actor 1 finished its two: both new ones go there
+    for f in actors[1].futures[2:]:
+        f.set_result(([None] * 32, {"entities": 0.64}))
+    executor.submit(None, "prepare", [None] * 64)  # idle actor 1: 64 x 0.1 s estimated (prepare not measured yet)
+    executor.submit(None, "analyze", [None] * 32)  # actor 0: 2 x 32 x 0.02 s waiting there, less than 6.4 s
+    assert [len(a.futures) for a in actors] == [3, 5]
+    assert executor._load(0) == pytest.approx(3 * 32 * 0.02) and executor._load(1) == pytest.approx(64 * 0.1)

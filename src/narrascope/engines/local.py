@@ -364,8 +364,9 @@ def run_analysis(
     analysed_q: deque[tuple[Future | _Joined, list[Document]]] = deque()
     max_in_flight = workers * 2
 
-    def drain_analysed(block: bool) -> None:
-        while analysed_q and (block or analysed_q[0][0].done()):
+    def drain_analysed(keep: int) -> None:
+        """Save finished batches in order; wait for the oldest while more than ``keep`` are in flight."""
+        while analysed_q and (len(analysed_q) > keep or analysed_q[0][0].done()):
             fut, copies = analysed_q.popleft()
             docs, timings = fut.result()
             add_timings(timings)
@@ -374,8 +375,9 @@ def run_analysis(
                     problem(d.source, d.meta["problem"], d.meta.get("fingerprint"))
             save([d for d in docs if not d.meta.get("problem")] + copies, "ok")
 
-    def drain_prepared(block: bool) -> None:
-        while prepared_q and (block or prepared_q[0][0].done()):
+    def drain_prepared(keep: int) -> None:
+        """Link duplicates of prepared batches in order and send them on; waits as drain_analysed does."""
+        while prepared_q and (len(prepared_q) > keep or prepared_q[0][0].done()):
             fut, _ = prepared_q.popleft()
             docs, timings = fut.result()
             add_timings(timings)
@@ -389,14 +391,14 @@ def run_analysis(
                 f: Future = Future()
                 f.set_result((fresh, {}))
                 analysed_q.append((f, copies))
-            drain_analysed(block=len(analysed_q) > max_in_flight)
+            drain_analysed(keep=max_in_flight)
 
     try:
         for batch in _batches(readable(), BATCH_SIZE, FIRST_BATCH_SIZE):
             prepared_q.append((executor.submit(_run_phase, "prepare", batch), batch))
-            drain_prepared(block=len(prepared_q) > max_in_flight)
-        drain_prepared(block=True)
-        drain_analysed(block=True)
+            drain_prepared(keep=max_in_flight)
+        drain_prepared(keep=0)
+        drain_analysed(keep=0)
     finally:
         executor.shutdown()
     stats.seconds = time.perf_counter() - t_start

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Callable
@@ -132,21 +133,51 @@ class _PhaseActor:
 
 
 class RayExecutor:
-    """Executor-like front for a pool of Ray actors: ``submit`` returns a concurrent Future."""
+    """Executor-like front for a pool of Ray actors: ``submit`` returns a concurrent Future.
+
+    Each batch goes to the actor with the least work waiting, in estimated seconds (its
+    unfinished batches' documents times the seconds per document each phase has taken so
+    far): a Ray actor runs its own queue, so batches dealt out in turn could leave one actor
+    idle at the end of a run while the other still had batches to go.
+    """
 
     def __init__(self, config: dict[str, Any], workers: int, address: str | None = None):
         ray = import_ray()
         self._ray = ray
         self._owns_ray, self.workers = start_ray(workers, address)
         actor_class = ray.remote(num_cpus=1)(_PhaseActor)
-        self._actors = [actor_class.remote(config) for _ in range(self.workers)]
-        self._next = 0
+        self._use([actor_class.remote(config) for _ in range(self.workers)])
+
+    def _use(self, actors: list) -> None:
+        self._actors = actors
+        self._waiting: list[dict[int, tuple[str, int]]] = [{} for _ in actors]  # per actor: task -> (phase, docs)
+        self._seconds_per_doc = {"prepare": 0.1, "analyze": 1.0}  # only their ratio matters until measured
+        self._measured: set[str] = set()
+        self._lock = threading.Lock()
+        self._tasks = 0
+
+    def _load(self, actor: int) -> float:
+        return sum(docs * self._seconds_per_doc.get(phase, 1.0) for phase, docs in self._waiting[actor].values())
 
     def submit(self, fn: Callable, phase: str, batch: list) -> Future:
-        """Run ``batch`` through ``phase`` on the next actor (``fn`` is always the local engine's ``_run_phase``)."""
-        actor = self._actors[self._next % len(self._actors)]
-        self._next += 1
-        return actor.run.remote(phase, batch).future()
+        """Run ``batch`` through ``phase`` on the least busy actor (``fn`` is always the local engine's ``_run_phase``)."""
+        with self._lock:
+            actor = min(range(len(self._actors)), key=self._load)
+            task = self._tasks = self._tasks + 1
+            self._waiting[actor][task] = (phase, len(batch))
+        future = self._actors[actor].run.remote(phase, batch).future()
+        future.add_done_callback(lambda f: self._returned(actor, task, f))
+        return future
+
+    def _returned(self, actor: int, task: int, future: Future) -> None:
+        with self._lock:
+            phase, docs = self._waiting[actor].pop(task)
+            if docs and not future.cancelled() and future.exception() is None:
+                rate = max(sum(future.result()[1].values()) / docs, 1e-6)
+                # The first measurement replaces the guess; later ones move the estimate halfway.
+                old = self._seconds_per_doc.get(phase) if phase in self._measured else None
+                self._seconds_per_doc[phase] = rate if old is None else (rate + old) / 2
+                self._measured.add(phase)
 
     def shutdown(self) -> None:
         for actor in self._actors:
