@@ -8,10 +8,12 @@ command (writes adapters.npz, head.npz and branch.json to ``--out``, default
 on the shared pass (``.cache/techniques/frozen_head.npz``).
 
 Every other head reads the frozen shared pass. The techniques head gets its own
-copy of the encoder's layers above ``BRANCH_LAYER`` (layers 5-6 of 6), adapted with
+copy of the encoder's layers above ``LAYER`` (layers 5-6 of 6), adapted with
 low-rank (LoRA, rank 16, on all six linear maps of each layer) updates plus
 retrained layer norms, run on the shared pass's hidden state after layer 4:
-the extra cost at inference is two layers, not a second pass. Adapters and
+the extra cost at inference is two layers, not a second pass. ``--layer 2``
+adapts layers 3-6 instead (the shared pass must keep layer 2: ``KEPT_LAYERS``
+in ``nlp/encoder.py``); measured and not kept, see docs/models/techniques.md. Adapters and
 head train together on the "train" split (AdamW, warm-up then linear decay);
 the epoch with the best validation paragraph micro-F1 (cuts tuned on
 validation, both line layouts) is kept. Never reads "test".
@@ -33,27 +35,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from techniques_data import CACHE, load_corpus  # noqa: E402
 from techniques import HEAD, SEED, base_config, labels, sentence_targets, token_targets  # noqa: E402
 
-from narrascope.nlp.encoder import BRANCH_LAYER, EncodedText, get_encoder, run_layers  # noqa: E402
+from narrascope.nlp.encoder import KEPT_LAYERS, EncodedText, get_encoder, run_layers  # noqa: E402
 
 OUT = CACHE / "branch"
+LAYER = 4  # the adapted layers start above this one (one of the shared pass's KEPT_LAYERS)
 
 
-def shared_pass(texts: list[str], chunk: int = 32) -> list[EncodedText]:
-    """The shared pass over ``texts`` as the stage computes it; each window's kept hidden state
-    (the adapted layers' input) is stored as float16, and the final embeddings are dropped."""
+def shared_pass(texts: list[str], layer: int = LAYER, chunk: int = 32) -> list[EncodedText]:
+    """The shared pass over ``texts`` as the stage computes it; each window's hidden state after
+    ``layer`` layers (the adapted layers' input) is kept as float16, and the final embeddings are dropped."""
     enc = get_encoder()
     out: list[EncodedText] = []
     t0 = time.perf_counter()
     for b in range(0, len(texts), chunk):
         for e in enc.encode_texts(texts[b : b + chunk]):
-            e.branch_input = [x.astype(np.float16) for x in e.branch_input]
+            e.kept = {layer: [x.astype(np.float16) for x in e.kept[layer]]}
             e.token_embeddings = np.zeros((0, 0), dtype=np.float32)  # not needed here: memory
             out.append(e)
         print(f"shared pass: {len(out)}/{len(texts)} texts, {time.perf_counter() - t0:.0f}s", flush=True)
     return out
 
 
-def make_branch(rank: int, alpha: float):
+def make_branch(rank: int, alpha: float, layer: int = LAYER):
     """A copy of the encoder's top layers with LoRA adapters on every linear map."""
     import torch
     from torch import nn
@@ -71,7 +74,7 @@ def make_branch(rank: int, alpha: float):
         def forward(self, x):
             return self.base(x) + (x @ self.A.t() @ self.B.t()) * self.scale
 
-    layers = copy.deepcopy(get_encoder().model.encoder.layer[BRANCH_LAYER:])
+    layers = copy.deepcopy(get_encoder().model.encoder.layer[layer:])
     for layer in layers:
         att = layer.attention
         att.self.query, att.self.key, att.self.value = LoRA(att.self.query), LoRA(att.self.key), LoRA(att.self.value)
@@ -81,13 +84,13 @@ def make_branch(rank: int, alpha: float):
     return layers
 
 
-def examples(encoded: list[EncodedText], texts, spans_of, names):
+def examples(encoded: list[EncodedText], texts, spans_of, names, layer: int = LAYER):
     """Windows as training examples: hidden state, targets of the kept tokens, sentences inside."""
     out = []
     for enc, text, spans in zip(encoded, texts, spans_of):
         y = token_targets(enc, spans, names)
         ranges, ys = sentence_targets(enc, text, spans, names)
-        for (s, n, lo, hi), hidden in zip(enc.windows, enc.branch_input):
+        for (s, n, lo, hi), hidden in zip(enc.windows, enc.kept[layer]):
             sents = [(a - s, b - s, ys[j]) for j, (a, b) in enumerate(ranges) if a >= s + lo and b <= s + hi]
             keep = np.zeros(n, dtype=np.float32)
             keep[lo:hi] = 1
@@ -121,7 +124,7 @@ def batch_loss(layers, head, batch, n_out):
     return token_loss + F.binary_cross_entropy_with_logits(head.sentence_logits(h, ranges), torch.from_numpy(np.stack(ys)))
 
 
-def val_f1(layers, head, va_encoded, val, names) -> tuple[float, float]:
+def val_f1(layers, head, va_encoded, val, names, layer: int = LAYER) -> tuple[float, float]:
     """Validation paragraph micro-F1 (sentence lines, paragraph lines) with cuts tuned on validation, head alone."""
     from techniques import tune_line_decisions
 
@@ -129,7 +132,7 @@ def val_f1(layers, head, va_encoded, val, names) -> tuple[float, float]:
 
     layers.eval()
     head.eval()
-    adapted = get_encoder().run_top_layers(layers, va_encoded)  # the adapted encoding, as the stage computes it
+    adapted = get_encoder().run_top_layers(layers, va_encoded, layer)  # the adapted encoding, as the stage computes it
     enc = {a.id: EncodedText(emb, e.offsets, e.text_length) for a, e, emb in zip(val, va_encoded, adapted)}
     weights = {k: v.detach().numpy().astype(np.float32) for k, v in head.state_dict().items()}
     model = TechniqueModel(weights, base_config(names))
@@ -137,7 +140,8 @@ def val_f1(layers, head, va_encoded, val, names) -> tuple[float, float]:
     return res["sentence_lines"], res["paragraph_lines"]
 
 
-def train_branch(train, val, names, init_head: dict[str, np.ndarray], epochs: int = 6, lr: float = 2e-3, rank: int = 16, batch: int = 16, log=print):
+def train_branch(train, val, names, init_head: dict[str, np.ndarray], epochs: int = 6, lr: float = 2e-3, rank: int = 16, batch: int = 16,
+                 layer: int = LAYER, log=print):
     """LoRA adapters of the top layers and the head, trained together on ``train``; the epoch with
     the best validation paragraph micro-F1 (both layouts) is kept. Returns (adapters, head weights, info)."""
     import torch
@@ -148,13 +152,14 @@ def train_branch(train, val, names, init_head: dict[str, np.ndarray], epochs: in
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     t0 = time.perf_counter()
-    tr_items = shared_pass([a.text for a in train])
-    va_items = shared_pass([a.text for a in val])
-    log(f"shared pass (first {BRANCH_LAYER} layers) over {len(train)} + {len(val)} articles: {time.perf_counter() - t0:.0f}s")
-    tr = examples(tr_items, [a.text for a in train], [a.spans for a in train], names)
-    va = examples(va_items, [a.text for a in val], [a.spans for a in val], names)
+    if layer not in KEPT_LAYERS:
+        raise SystemExit(f"the shared pass keeps layers {KEPT_LAYERS}, not {layer}")
+    tr_items = shared_pass([a.text for a in train], layer)
+    va_items = shared_pass([a.text for a in val], layer)
+    log(f"shared pass (kept after {layer} layers) over {len(train)} + {len(val)} articles: {time.perf_counter() - t0:.0f}s")
+    tr = examples(tr_items, [a.text for a in train], [a.spans for a in train], names, layer)
     alpha = 2.0 * rank
-    layers = make_branch(rank, alpha)
+    layers = make_branch(rank, alpha, layer)
     head = build_head(len(names), **HEAD)
     head.load_state_dict({k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in init_head.items()})
     params = [p for p in layers.parameters() if p.requires_grad]
@@ -162,7 +167,7 @@ def train_branch(train, val, names, init_head: dict[str, np.ndarray], epochs: in
     opt = torch.optim.AdamW([*params, *head.parameters()], lr=lr, weight_decay=1e-4)
     total_steps = epochs * ((len(tr) + batch - 1) // batch)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(1.0, (step + 1) / 50) * max(0.0, 1 - step / total_steps))
-    f = val_f1(layers, head, va_items, val, names)
+    f = val_f1(layers, head, va_items, val, names, layer)
     log(f"epoch 0 (shared pass, initial head): val paragraph micro-F1 {f[0]:.3f} sentence lines / {f[1]:.3f} paragraph lines")
     best, best_state = f[0] + f[1], None
     for epoch in range(epochs):
@@ -180,7 +185,7 @@ def train_branch(train, val, names, init_head: dict[str, np.ndarray], epochs: in
             opt.step()
             sched.step()
             total += float(loss.detach()) * len(bidx)
-        f = val_f1(layers, head, va_items, val, names)
+        f = val_f1(layers, head, va_items, val, names, layer)
         log(f"epoch {epoch + 1}: train loss {total / len(tr):.4f}  val paragraph micro-F1 {f[0]:.3f} / {f[1]:.3f}  ({time.perf_counter() - t1:.0f}s)")
         if f[0] + f[1] > best:
             best = f[0] + f[1]
@@ -193,7 +198,7 @@ def train_branch(train, val, names, init_head: dict[str, np.ndarray], epochs: in
     trained = {n for n, p in layers.named_parameters() if p.requires_grad}
     adapters = {k: v.numpy().astype(np.float32 if "LayerNorm" in k else np.float16) for k, v in layers.state_dict().items() if k in trained}
     head_weights = {k: v.numpy().astype(np.float16) for k, v in head.state_dict().items()}
-    info = {"layer": BRANCH_LAYER, "rank": rank, "alpha": alpha, "epochs": epochs, "lr": lr,
+    info = {"layer": layer, "rank": rank, "alpha": alpha, "epochs": epochs, "lr": lr,
             "val_micro_f1_sum": round(best, 4), "seconds": round(time.perf_counter() - t0)}
     return adapters, head_weights, info
 
@@ -204,13 +209,14 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--rank", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--layer", type=int, default=LAYER, choices=KEPT_LAYERS, help="adapt the layers above this one (default: %(default)s)")
     ap.add_argument("--out", type=Path, default=OUT, help="where to write adapters.npz, head.npz, branch.json")
     args = ap.parse_args()
     names = labels()
     articles = [a for a in load_corpus() if a.split != "test"]
     train = [a for a in articles if a.split == "train"]
     val = [a for a in articles if a.split == "val"]
-    adapters, head, info = train_branch(train, val, names, dict(np.load(args.init_head)), args.epochs, args.lr, args.rank)
+    adapters, head, info = train_branch(train, val, names, dict(np.load(args.init_head)), args.epochs, args.lr, args.rank, layer=args.layer)
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out / "adapters.npz", **adapters)
     np.savez_compressed(args.out / "head.npz", **head)

@@ -160,13 +160,13 @@ def test_a_config_with_another_precision_reloads_the_shared_encoder(monkeypatch)
 
 
 # -- adapted top layers (AdaptedBranch) ------------------------------------------------
-def _adapters(scale: float, seed: int = 0) -> dict[str, np.ndarray]:
-    """LoRA factors for every linear map of the top layers (and new layer norms), random or zero."""
+def _adapters(scale: float, seed: int = 0, start: int | None = None) -> dict[str, np.ndarray]:
+    """LoRA factors for every linear map of the layers above ``start`` (and new layer norms), random or zero."""
     from narrascope.nlp.encoder import BRANCH_LAYER
 
     rng = np.random.default_rng(seed)
     out = {}
-    for k, layer in enumerate(get_encoder().model.encoder.layer[BRANCH_LAYER:]):
+    for k, layer in enumerate(get_encoder().model.encoder.layer[BRANCH_LAYER if start is None else start:]):
         for name, module in layer.named_modules():
             if hasattr(module, "weight") and module.weight.dim() == 2:
                 o, i = module.weight.shape
@@ -183,7 +183,7 @@ def test_a_text_encodes_the_same_alone_or_batched_with_others(seeds_dir):
     were padded to a length of their own (padded_length), the AVX2 CPU of one CI machine gave
     differences of ~3e-6 here and a rounded technique score of 0.3522 vs 0.3523."""
     from narrascope.detect.techniques import get_model
-    from narrascope.nlp.encoder import padded_length
+    from narrascope.nlp.encoder import KEPT_LAYERS, padded_length
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
     texts += [t[:700] for t in texts[:3]] + ["Lukashenko met Putin in Sochi."]  # short windows beside long ones
@@ -192,7 +192,8 @@ def test_a_text_encodes_the_same_alone_or_batched_with_others(seeds_dir):
     together = encoder.encode_texts(texts)
     for a, b in zip(alone, together):
         assert np.array_equal(a.token_embeddings, b.token_embeddings)
-        assert all(np.array_equal(x, y) for x, y in zip(a.branch_input, b.branch_input))
+        assert sorted(a.kept) == sorted(b.kept) == sorted(KEPT_LAYERS)
+        assert all(np.array_equal(x, y) for layer in a.kept for x, y in zip(a.kept[layer], b.kept[layer]))
     model = get_model()  # the techniques' adapted layers run on their own batches of windows
     docs = lambda: [Document(source=str(i), text=t, language="en") for i, t in enumerate(texts)]  # noqa: E731
     branch_alone = [model.encode([d])[0] for d in docs()]
@@ -212,6 +213,29 @@ def test_branch_without_updates_reproduces_the_shared_pass(seeds_dir):
     assert np.array_equal(adapted.token_embeddings, shared.token_embeddings)
     assert np.array_equal(adapted.offsets, shared.offsets)
     assert shared.branches["zero"] is adapted  # computed once per document
+
+
+def test_a_branch_may_start_at_any_kept_layer(seeds_dir, monkeypatch):
+    """The shared pass keeps the hidden states after each of KEPT_LAYERS layers (the techniques head
+    adapts the layers above 4, the quote tagger reads layer 4; layer 2 was kept for a trial branch
+    over layers 3-6, and is here). Without updates a branch from any of them reproduces the shared
+    pass (to float rounding: the layers run in other batches); a layer the pass does not keep is refused."""
+    from narrascope.detect.techniques import get_model
+    from narrascope.errors import ModelError
+    from narrascope.nlp import encoder as encoder_module
+    from narrascope.nlp.encoder import AdaptedBranch
+
+    assert get_model().config["branch"]["layer"] in encoder_module.KEPT_LAYERS
+    monkeypatch.setattr(encoder_module, "KEPT_LAYERS", (2, 4))
+    text = (seeds_dir / "004_341afdb3e50d01d3.txt").read_text(encoding="utf-8")  # long: several windows
+    for layer in (2, 4):
+        doc = Document(source="t", text=text)
+        adapted = AdaptedBranch(f"zero{layer}", _adapters(0.0, start=layer), 1.0, layer=layer).encode_documents([doc])[0]
+        shared = doc.cache[CACHE_KEY]
+        assert sorted(shared.kept) == [2, 4] and len(shared.kept[layer]) == len(shared.windows) > 1
+        assert np.allclose(adapted.token_embeddings, shared.token_embeddings, atol=1e-4)
+    with pytest.raises(ModelError, match="keeps layers"):
+        AdaptedBranch("three", _adapters(0.0, start=3), 1.0, layer=3)
 
 
 def test_branch_updates_change_only_the_branch_and_merge_like_lora():

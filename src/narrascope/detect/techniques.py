@@ -27,7 +27,7 @@ import numpy as np
 
 from ..document import Document
 from ..errors import ModelError
-from ..nlp.encoder import BRANCH_LAYER, AdaptedBranch, EncodedText, encode_documents, get_encoder, tokens_overlapping
+from ..nlp.encoder import AdaptedBranch, EncodedText, encode_documents, get_encoder, tokens_overlapping
 from ..pipeline import Stage, register_stage
 
 MODEL_PACKAGE = "narrascope.models.techniques"
@@ -170,9 +170,8 @@ class TechniqueModel:
         encoder = get_encoder()
         if self._branch is None or self._branch.encoder is not encoder:  # (re)configured encoder: rebuild
             branch = self.config["branch"]
-            if int(branch["layer"]) != BRANCH_LAYER:
-                raise ModelError(f"technique adapters start at encoder layer {branch['layer']}, the encoder keeps layer {BRANCH_LAYER}")
-            self._branch = AdaptedBranch("techniques", self.adapters, float(branch["alpha"]) / float(branch["rank"]), encoder)
+            self._branch = AdaptedBranch("techniques", self.adapters, float(branch["alpha"]) / float(branch["rank"]), encoder,
+                                         layer=int(branch["layer"]))
         return self._branch.encode_documents(docs)
 
     # -- raw scores ------------------------------------------------------------

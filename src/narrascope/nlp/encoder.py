@@ -33,7 +33,11 @@ ENCODER_VERSION = "minilm-l6-v2/lines-packed-254"
 DIM = 384
 # Heads may adapt the encoder's top layers for themselves (LoRA, see AdaptedBranch):
 # the shared pass keeps each window's hidden state after this many layers for them.
-BRANCH_LAYER = 4
+BRANCH_LAYER = 4  # the quote tagger's input (and an AdaptedBranch's default start)
+# Every layer an adapted head may start from: the techniques head adapts layers 5-6.
+# (Adapting layers 3-6 from layer 2 was measured and not kept: see docs/models/techniques.md;
+# to train such a branch again, add 2 here and run training/techniques_branch.py --layer 2.)
+KEPT_LAYERS = (4,)
 CACHE_KEY = "encoder"
 PRECISIONS = ("fp32", "bf16", "auto")
 _CONFIGURED_PRECISION: str | None = None  # [encoder] precision of the config in use (see configure)
@@ -103,11 +107,16 @@ class EncodedText:
     token_embeddings: np.ndarray  # float32 [n_tokens, 384]
     offsets: np.ndarray  # int32 [n_tokens, 2], (start, end) into the text, end exclusive
     text_length: int
-    # The encoder's windows over the tokens and, per window, the hidden state after
-    # BRANCH_LAYER layers ([CLS] + tokens + [SEP]): the input of adapted top layers.
+    # The encoder's windows over the tokens and, per window, the hidden state after each
+    # of KEPT_LAYERS layers ([CLS] + tokens + [SEP]): the inputs of adapted top layers.
     windows: list[Window] | None = None
-    branch_input: list[np.ndarray] | None = None
+    kept: dict[int, list[np.ndarray]] | None = None
     branches: dict[str, "EncodedText"] = field(default_factory=dict)  # adapted encodings, by head
+
+    @property
+    def branch_input(self) -> list[np.ndarray] | None:
+        """Each window's hidden state after BRANCH_LAYER layers (None when not kept)."""
+        return None if self.kept is None else self.kept.get(BRANCH_LAYER)
 
     def tokens_in(self, start: int, end: int) -> np.ndarray:
         """Indices of the tokens that overlap ``text[start:end]``."""
@@ -221,18 +230,19 @@ class Encoder:
         plans = [plan_windows(_line_numbers(text, off), width) for text, off in zip(texts, offsets)]
         windows = [(i, k) for i, plan in enumerate(plans) for k in range(len(plan))]
         outputs = [np.zeros((len(ids), DIM), dtype=np.float32) for ids in token_ids]
-        inputs: list[list[np.ndarray]] = [[np.zeros(0, dtype=np.float32)] * len(plan) for plan in plans]
+        kept = [{layer: [np.zeros(0, dtype=np.float32)] * len(plan) for layer in KEPT_LAYERS} for plan in plans]
         for batch in _longest_first([plans[i][k][1] + 2 for i, k in windows], self.batch_size):
             picked = [windows[j] for j in batch]
             hidden, middle = self._run([token_ids[i][plans[i][k][0] : plans[i][k][0] + plans[i][k][1]] for i, k in picked])
-            for (i, k), h, m in zip(picked, hidden, middle):
+            for r, ((i, k), h) in enumerate(zip(picked, hidden)):
                 s, n, lo, hi = plans[i][k]
                 outputs[i][s + lo : s + hi] = h[1 + lo : 1 + hi]
-                inputs[i][k] = m[: n + 2]
-        return [EncodedText(o, off, len(t), plan, kept) for o, off, t, plan, kept in zip(outputs, offsets, texts, plans, inputs)]
+                for layer, states in middle.items():
+                    kept[i][layer][k] = states[r, : n + 2]
+        return [EncodedText(o, off, len(t), plan, kk) for o, off, t, plan, kk in zip(outputs, offsets, texts, plans, kept)]
 
-    def _run(self, pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Last hidden state and the hidden state after BRANCH_LAYER layers of a padded batch."""
+    def _run(self, pieces: list[np.ndarray]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """Last hidden state and the hidden states after each of KEPT_LAYERS layers of a padded batch."""
         torch = self._torch
         longest = padded_length(max(len(p) for p in pieces) + 2)
         ids = np.zeros((len(pieces), longest), dtype=np.int64)
@@ -243,17 +253,17 @@ class Encoder:
         # bf16: matrix products in bfloat16 (AMX), layer norms and softmax kept in fp32 by autocast.
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
             out = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask), output_hidden_states=True)
-        return out.last_hidden_state.float().numpy(), out.hidden_states[BRANCH_LAYER].float().numpy()
+        return out.last_hidden_state.float().numpy(), {k: out.hidden_states[k].float().numpy() for k in KEPT_LAYERS}
 
-    def run_top_layers(self, layers: Any, encoded: list[EncodedText]) -> list[np.ndarray]:
-        """Token embeddings of each text through ``layers`` (encoder layers above BRANCH_LAYER),
-        run on the windows' kept hidden states (``branch_input``) in batches, longest first."""
+    def run_top_layers(self, layers: Any, encoded: list[EncodedText], start: int = BRANCH_LAYER) -> list[np.ndarray]:
+        """Token embeddings of each text through ``layers`` (the encoder's layers above ``start``),
+        run on the windows' hidden states kept after ``start`` layers, in batches, longest first."""
         torch = self._torch
         windows = [(e, k) for e in encoded for k in range(len(e.windows or []))]
         outputs = [np.zeros((len(e.offsets), DIM), dtype=np.float32) for e in encoded]
         row = {id(e): i for i, e in enumerate(encoded)}
-        for batch in _longest_first([len(e.branch_input[k]) for e, k in windows], self.batch_size):
-            states = [windows[j][0].branch_input[windows[j][1]] for j in batch]
+        for batch in _longest_first([len(e.kept[start][k]) for e, k in windows], self.batch_size):
+            states = [windows[j][0].kept[start][windows[j][1]] for j in batch]
             h = np.zeros((len(states), padded_length(max(len(x) for x in states)), DIM), dtype=np.float32)
             mask = np.zeros(h.shape[:2], dtype=np.float32)
             for r, x in enumerate(states):
@@ -338,11 +348,11 @@ def encode_document(doc: Document, encoder: Encoder | None = None) -> EncodedTex
 
 def encode_documents(docs: list[Document], encoder: Encoder | None = None, middle: bool = False) -> list[EncodedText]:
     """Batched :func:`encode_document` over several documents. ``middle``: the caller reads the
-    layer-BRANCH_LAYER states (``branch_input``), so a cached encoding made without them is redone."""
+    kept hidden states (``kept``), so a cached encoding made without them is redone."""
 
     def fresh(d: Document) -> bool:
         e = d.cache.get(CACHE_KEY)
-        return isinstance(e, EncodedText) and e.text_length == len(d.text) and not (middle and e.branch_input is None)
+        return isinstance(e, EncodedText) and e.text_length == len(d.text) and not (middle and e.kept is None)
 
     todo = [d for d in docs if not fresh(d)]
     if todo:
@@ -354,22 +364,27 @@ def encode_documents(docs: list[Document], encoder: Encoder | None = None, middl
 class AdaptedBranch:
     """A head's own copy of the encoder's top layers, with its low-rank (LoRA) updates merged in.
 
-    The shared pass runs the bottom BRANCH_LAYER layers once for every head; a head with
-    a branch runs only the layers above on the kept hidden states, so adapting the
-    encoder costs (6 - BRANCH_LAYER) of its 6 layers, not a second pass.
+    The shared pass runs every layer once for every head and keeps the hidden states after
+    each of KEPT_LAYERS layers; a branch starting at ``layer`` (one of them) runs only the
+    layers above on those states, so adapting the encoder costs (6 - layer) of its 6
+    layers, not a second pass.
     ``adapters`` maps ``"<layer>.<linear path>.A"`` ([rank, in]) and ``".B"`` ([out, rank])
     as ``training/techniques_branch.py`` writes them (W += scale * B @ A, scale = alpha / rank),
     and any other key (the layer norms, tuned with them) to a parameter's new value.
     """
 
-    def __init__(self, name: str, adapters: dict[str, np.ndarray], scale: float, encoder: Encoder | None = None):
+    def __init__(self, name: str, adapters: dict[str, np.ndarray], scale: float, encoder: Encoder | None = None,
+                 layer: int = BRANCH_LAYER):
         import copy
 
         import torch
 
+        if layer not in KEPT_LAYERS:
+            raise ModelError(f"{name}: adapters start at encoder layer {layer}; the shared pass keeps layers {KEPT_LAYERS}")
         self.name = name
+        self.layer = layer
         self.encoder = encoder or get_encoder()
-        layers = copy.deepcopy(self.encoder.model.encoder.layer[BRANCH_LAYER:])
+        layers = copy.deepcopy(self.encoder.model.encoder.layer[layer:])
         with torch.no_grad():
             for key in sorted(k for k in adapters if not k.endswith((".A", ".B"))):  # tuned as a whole (layer norms)
                 param = layers.get_parameter(key)
@@ -390,6 +405,6 @@ class AdaptedBranch:
         """Each document's encoding through this branch (kept in its shared encoding's ``branches``)."""
         shared = encode_documents(docs, self.encoder, middle=True)
         todo = [e for e in shared if self.name not in e.branches]
-        for e, emb in zip(todo, self.encoder.run_top_layers(self.layers, todo)):
+        for e, emb in zip(todo, self.encoder.run_top_layers(self.layers, todo, self.layer)):
             e.branches[self.name] = EncodedText(emb, e.offsets, e.text_length)
         return [e.branches[self.name] for e in shared]
