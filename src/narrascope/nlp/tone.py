@@ -97,28 +97,16 @@ def domain_terms() -> dict[str, float]:
 def compound(text: str, domain_lexicon: bool = True) -> float:
     """VADER's compound score of ``text`` in [-1, 1] (0.0 for text with no words).
 
-    Cached: with names masked, every actor of a clause reads the same text.
+    Computed by VADER's rules without its repeated lowercasing (``nlp/vader_compound.py``:
+    the same numbers, ~3x faster). Cached: with names masked, every actor of a clause
+    reads the same text.
     """
     if not text.strip():
         return 0.0
-    analyser = vader(domain_lexicon)
-    if _no_lexicon_word(analyser, text):
-        return 0.0  # what VADER gives then, at a sixth of the cost: a third of the clauses of news
-    return float(analyser.polarity_scores(text)["compound"])
+    analyser = vader(domain_lexicon)  # a clear error first where vaderSentiment is missing
+    from .vader_compound import compound as vader_compound
 
-
-def _no_lexicon_word(analyser, text: str) -> bool:
-    """True when no word of ``text``, as VADER splits and strips it, is in its lexicon, and no emoji is there.
-
-    VADER then scores every word 0 (only lexicon words get a valence; boosters, negations,
-    "but" and punctuation only scale one), so the compound score is 0.0.
-    """
-    if not analyser.emojis.keys().isdisjoint(text):
-        return False
-    from vaderSentiment.vaderSentiment import SentiText
-
-    words = map(str.lower, map(SentiText._strip_punc_if_word, text.split()))
-    return not any(map(analyser.lexicon.__contains__, words))
+    return float(vader_compound(analyser, text))
 
 
 def _version() -> str:
