@@ -31,8 +31,8 @@ WINDOW_OVERLAP = 64  # tokens shared by neighbouring windows inside one over-lon
 # Names what the pass computes; heads trained on another version must be retrained.
 ENCODER_VERSION = "minilm-l6-v2/lines-packed-254"
 DIM = 384
-# Heads may adapt the encoder's top layers for themselves (LoRA, see AdaptedBranch):
-# the shared pass keeps each window's hidden state after this many layers for them.
+# Heads may adapt the encoder's top layers for themselves (LoRA, see AdaptedBranch): the
+# shared pass keeps each window's hidden state after each of KEPT_LAYERS layers for them.
 BRANCH_LAYER = 4  # the quote tagger's input (and an AdaptedBranch's default start)
 # Every layer an adapted head may start from: the techniques head adapts layers 5-6.
 # (Adapting layers 3-6 from layer 2 was measured and not kept: see docs/models/techniques.md;
@@ -352,7 +352,8 @@ def encode_documents(docs: list[Document], encoder: Encoder | None = None, middl
 
     def fresh(d: Document) -> bool:
         e = d.cache.get(CACHE_KEY)
-        return isinstance(e, EncodedText) and e.text_length == len(d.text) and not (middle and e.kept is None)
+        return isinstance(e, EncodedText) and e.text_length == len(d.text) and not (
+            middle and (e.kept is None or not all(layer in e.kept for layer in KEPT_LAYERS)))
 
     todo = [d for d in docs if not fresh(d)]
     if todo:
