@@ -376,7 +376,7 @@ def _heuristic_mentions(text: str, quoted: Callable[[int, int], bool]) -> list[M
         tokens = tokenize(text, ps, pe)
         if _title_case(tokens):
             continue  # a headline capitalises every word: "Belarus Is Next Target For Russia" names nobody
-        capital = [t.text[0].isupper() and t.text[0].isalpha() for t in tokens]  # _capitalised, once per token
+        capital = list(map(_capitalised, tokens))  # once per token, not at every look-ahead
         i = 0
         while i < len(tokens):
             if not capital[i]:

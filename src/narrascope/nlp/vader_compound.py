@@ -67,11 +67,8 @@ def compound(analyser: Any, text: str) -> float:
     sentiments: list[float] = []
     for i, item in enumerate(words):
         word = lower[i]
-        if word in BOOSTER_DICT or (i < n - 1 and word == "kind" and lower[i + 1] == "of"):
-            sentiments.append(0)
-            continue
-        if word not in lexicon:
-            sentiments.append(0)
+        if word in BOOSTER_DICT or (i < n - 1 and word == "kind" and lower[i + 1] == "of") or word not in lexicon:
+            sentiments.append(0)  # a modifier, or no valence of its own
             continue
         valence = lexicon[word]
         if word == "no" and i != n - 1 and lower[i + 1] in lexicon:
