@@ -160,6 +160,61 @@ def test_predict_roles_on_a_seed_where_nato_is_cast_as_the_threat():
     assert "encoder" in doc.cache  # one shared pass, kept for other heads
 
 
+def test_syntax_features_say_who_acts_and_who_is_acted_upon():
+    from narrascope.detect.roles import SYNTAX_FEATURES, syntax_features
+
+    text = seed_paragraph("002_", "Lukashenko blamed NATO")
+    sentence = text[: text.index(" He told")]
+    passive = " The protesters were beaten by riot police."
+    text = sentence + passive
+    at = {name: (text.index(name), text.index(name) + len(name)) for name in ("Lukashenko", "NATO", "protesters", "riot police")}
+    rows = syntax_features(text, list(at.values()), [(0, len(sentence)), (len(sentence) + 1, len(text))])
+    f = {name: dict(zip(SYNTAX_FEATURES, row.tolist())) for name, row in zip(at, rows)}
+    assert f["Lukashenko"]["agent"] == 1 and f["Lukashenko"]["patient"] == 0
+    assert f["NATO"]["patient"] == 1 and f["NATO"]["agent"] == 0
+    assert f["Lukashenko"]["agent*head_valence"] < 0  # "blamed" is negative in VADER's lexicon
+    assert f["NATO"]["patient*head_valence"] == pytest.approx(f["Lukashenko"]["agent*head_valence"])
+    assert f["protesters"]["patient"] == 1 and f["protesters"]["patient*head_valence"] < 0  # "were beaten"
+    assert f["riot police"]["agent"] == 1  # "by riot police": the agent of a passive verb
+
+
+def test_syntax_features_tell_the_annotated_roles_apart():
+    """On the English training annotations, Protagonists are mostly grammatical agents and Innocents mostly acted upon."""
+    from narrascope.detect.roles import SYNTAX_FEATURES, syntax_features
+    from narrascope.nlp.sentences import split_sentences
+
+    if not ROLES_DATA.is_dir():
+        pytest.skip("../shared/data/semeval2025t10 is not present")
+    path = ROLES_DATA / "EN" / "subtask-1-annotations.txt"
+    rows = read_role_rows(path, labelled=True)
+    texts = read_documents(ROLES_DATA / "EN" / "raw-documents")
+    spans = locate_mentions(rows, texts, str(path))
+    share: dict[str, list[np.ndarray]] = {role: [] for role in MAIN_ROLES}
+    docs = sorted({r.doc for r in rows})[:60]
+    for doc in docs:
+        idx = [i for i, r in enumerate(rows) if r.doc == doc]
+        feats = syntax_features(texts[doc], [spans[i] for i in idx], split_sentences(texts[doc], "en"))
+        for i, f in zip(idx, feats):
+            share[rows[i].main_role].append(f)
+    agent = {role: np.mean([f[SYNTAX_FEATURES.index("agent")] for f in v]) for role, v in share.items()}
+    # acted upon: the object of a verb, the subject of a passive one, or the object of a preposition
+    acted_upon = {role: np.mean([f[SYNTAX_FEATURES.index("patient")] + f[SYNTAX_FEATURES.index("prep_object")] for f in v])
+                  for role, v in share.items()}
+    assert agent["Protagonist"] > 0.5 > agent["Antagonist"] > agent["Innocent"]
+    assert acted_upon["Innocent"] > 0.5 > acted_upon["Antagonist"] > acted_upon["Protagonist"]
+
+
+def test_a_model_that_expects_other_features_is_refused():
+    from narrascope.detect.roles import RoleModel
+    from narrascope.errors import ModelError
+
+    model = RoleModel.load()
+    arrays = {k: getattr(model, k) for k in ("mean", "scale", "main_coef", "main_intercept", "fine_coef", "fine_intercept")}
+    flipped = dict(model.config, syntax=not model.syntax)
+    with pytest.raises(ModelError, match="features"):
+        RoleModel(arrays, flipped)
+
+
 def test_stage_fills_attrs_of_entity_spans_of_the_chosen_types_only():
     from narrascope.detect.roles import RolesStage
     from narrascope.pipeline import Pipeline

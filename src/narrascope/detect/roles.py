@@ -81,6 +81,82 @@ def mention_features(encoded: EncodedText, text: str, mentions: list[tuple[int, 
     return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 4 * DIM), dtype=np.float32)
 
 
+# What the mention does in its sentence, from spaCy's dependency parse (English): who acts is
+# more often a Protagonist, who is acted upon an Innocent. Each with the VADER valence
+# (domain lexicon included) of the governing word and of the rest of its phrase.
+SYNTAX_FEATURES = (
+    "agent", "patient", "prep_object", "prep_against", "possessor", "modifier", "conjunct", "apposition",
+    "agent*head_valence", "patient*head_valence", "prep_object*head_valence",
+    "agent*phrase_valence", "patient*phrase_valence", "possessor*phrase_valence", "modifier*phrase_valence",
+    "prep_object*phrase_valence",
+)
+
+
+def syntax_features(text: str, mentions: list[tuple[int, int]], sentences: list[tuple[int, int]]) -> np.ndarray:
+    """``[n_mentions, len(SYNTAX_FEATURES)]``: the mention's grammatical role in its sentence and the valence
+    of what governs it (all zero where the mention covers no token). Each sentence is parsed once."""
+    from ..nlp.entities import get_spacy
+
+    starts = np.array([s for s, _ in sentences], dtype=np.int64)
+    ranges = []
+    for s, e in mentions:
+        k = int(np.searchsorted(starts, s, side="right")) - 1 if len(starts) else -1
+        ranges.append(sentences[k] if k >= 0 and sentences[k][1] >= e else _line_around(text, s, e))
+    unique = sorted(set(ranges))
+    nlp = get_spacy()
+    with nlp.select_pipes(disable=[p for p in nlp.pipe_names if p not in ("tok2vec", "parser")]):
+        parsed = dict(zip(unique, nlp.pipe([text[a:b] for a, b in unique])))
+    out = np.zeros((len(mentions), len(SYNTAX_FEATURES)), dtype=np.float32)
+    for i, ((s, e), where) in enumerate(zip(mentions, ranges)):
+        sent, ss = parsed[where], where[0]
+        toks = [t for t in sent if t.idx < e - ss and t.idx + len(t) > s - ss]
+        if toks:
+            out[i] = _syntax_row(sent, toks)
+    return out
+
+
+def _syntax_row(sent: Any, toks: list[Any]) -> list[float]:
+    root = min(toks, key=lambda t: sum(1 for _ in t.ancestors))  # the mention's highest token
+    dep, head = root.dep_, root.head
+    if dep == "pobj" and head.dep_ == "agent":  # "... was shelled by Russia": Russia acts
+        dep, head = "nsubj", head.head
+    elif dep == "pobj":
+        dep, head = "pobj_" + head.lower_, head.head
+    negated = any(c.dep_ == "neg" for c in head.children)
+    head_valence = _valence(head.text) * (-1.0 if negated else 1.0)
+    inside = {t.i for t in toks}
+    rest = [_valence(t.text) for t in head.subtree if t.i not in inside and t.is_alpha]
+    phrase_valence = float(np.mean(rest)) if rest else 0.0
+    agent, patient = float(dep == "nsubj"), float(dep in ("dobj", "nsubjpass"))
+    prep = float(dep.startswith("pobj_"))
+    possessor, modifier = float(dep == "poss"), float(dep in ("compound", "amod", "nmod"))
+    return [agent, patient, prep, float(dep in ("pobj_against", "pobj_on", "pobj_at")), possessor, modifier,
+            float(dep == "conj"), float(dep == "appos"),
+            agent * head_valence, patient * head_valence, prep * head_valence,
+            agent * phrase_valence, patient * phrase_valence, possessor * phrase_valence, modifier * phrase_valence,
+            prep * phrase_valence]
+
+
+def _valence(word: str) -> float:
+    """VADER's valence of a word or of its stem (-s, -ed, -d, -ing), scaled to [-1, 1]; 0 if unknown."""
+    from ..nlp.tone import vader
+
+    lexicon = vader().lexicon
+    w = word.lower()
+    for cand in (w, w[:-1] if w.endswith("s") else "", w[:-2] if w.endswith("ed") else "",
+                 w[:-1] if w.endswith("ed") else "", w[:-3] if w.endswith("ing") else ""):
+        if cand and cand in lexicon:
+            return lexicon[cand] / 4.0
+    return 0.0
+
+
+def role_features(encoded: EncodedText, text: str, mentions: list[tuple[int, int]], sentences: list[tuple[int, int]],
+                  syntax: bool) -> np.ndarray:
+    """What the English head reads: :func:`mention_features`, then (``syntax``) :func:`syntax_features`."""
+    x = mention_features(encoded, text, mentions, sentences)
+    return np.hstack([x, syntax_features(text, mentions, sentences)]) if syntax else x
+
+
 def _line_around(text: str, start: int, end: int) -> tuple[int, int]:
     ls = text.rfind("\n", 0, start) + 1
     le = text.find("\n", end)
@@ -115,6 +191,11 @@ class RoleModel:
         self.fine_coef, self.fine_intercept = a["fine_coef"], a["fine_intercept"]
         self.main_mix = float(config.get("main_mix", 0.0))  # weight of the fine model's view of the main role
         self.second_ratio = float(config.get("second_ratio", 1.01))  # > 1: one fine role only
+        # the features end with SYNTAX_FEATURES (their weight is folded into ``scale``)
+        self.syntax = bool(config.get("syntax", False))
+        expected = 4 * DIM + (len(SYNTAX_FEATURES) if self.syntax else 0)
+        if self.mean.shape != (expected,) or self.main_coef.shape[1] != expected:
+            raise ModelError(f"roles model: {self.mean.shape[0]} features, the code computes {expected}")
         self.group = np.array([[self.parent[f] == m for f in self.fine_roles] for m in self.main_roles], dtype=np.float32)
 
     @classmethod
@@ -292,7 +373,7 @@ def predict_roles(doc: Document, mentions: list[tuple[int, int]]) -> list[RolePr
         return [head.decide(s, e, mp, fp) for (s, e), mp, fp in zip(mentions, main_p, fine_p)]
     model = get_model()
     encoded = encode_documents([doc])[0]
-    main_p, fine_p = model.probabilities(mention_features(encoded, doc.text, mentions, _sentences(doc)))
+    main_p, fine_p = model.probabilities(role_features(encoded, doc.text, mentions, _sentences(doc), model.syntax))
     return [model.decide(s, e, mp, fp) for (s, e), mp, fp in zip(mentions, main_p, fine_p)]
 
 
