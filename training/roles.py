@@ -13,8 +13,9 @@ pass within minutes on two shared cores, other languages are encoded as their
 title plus the lines that hold a mention (MiniLM cuts Cyrillic and Devanagari
 into characters, so a whole BG or RU article costs 3x an English one).
 
-The English head reads the encoder features and the mention's syntax (spaCy's parse
-of its sentence, ``detect/roles.syntax_features``). Its settings (weight of the
+The English head reads the encoder features and the mention's syntax
+(``detect/roles.syntax_features``: the syntax probe, which ``training/roles_probe.py``
+trains first, and the valence of the words around the mention). Its settings (weight of the
 syntax block, both regularisers, the main/fine mix) are chosen by 5-fold
 cross-validation by document over train + val, three fold assignments averaged
 (val alone holds 45 mentions); the model is then fitted on train + val. Test is
@@ -354,8 +355,7 @@ def main() -> None:
 
     items = load_items(("EN",))
     t0 = time.perf_counter()
-    x = np.hstack([featurise(items), np.concatenate([
-        syntax_features(it.text, it.spans, split_sentences(it.text, "en")) for it in items])])
+    x = np.hstack([featurise(items), np.concatenate([syntax_features(load_encoded(it.text), it.text, it.spans) for it in items])])
     n_syntax = len(SYNTAX_FEATURES)
     print(f"features {x.shape} in {time.perf_counter() - t0:.0f} s", flush=True)
     rows = [r for it in items for r in it.rows]
@@ -451,7 +451,7 @@ def main() -> None:
         "C_main": c_main, "C_fine": c_fine, "syntax_weight": weight,
         "cv": {"folds": 5, "assignments": len(FOLD_SALTS), "main_accuracy": round(main_acc, 4), "exact_match": round(exact, 4)},
         "features": "mention, sentence, +-200-char window, document (4 x 384), then the mention's syntax "
-                    f"({n_syntax}); standardised, the syntax block x {weight}",
+                    f"(probe and valence, {n_syntax}); standardised, the syntax block x {weight}",
     })
     export(Path(args.out), arrays, config)
     print(f"wrote {args.out}")

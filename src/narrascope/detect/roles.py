@@ -5,7 +5,9 @@ fine role under exactly one main role (``models/roles/model.json``). Two
 multinomial logistic regressions read the shared encoder pass (frozen
 all-MiniLM-L6-v2, ``nlp/encoder.py``): features of a mention are the mean of its
 token embeddings, its sentence, a character window around it and the whole
-document. The fine roles offered are always those of the predicted main role: the
+document, plus its syntax: whether it acts or is acted upon in its sentence, as a
+probe on the same pass reads it (trained to predict spaCy's parse), and the valence
+of the words around it. The fine roles offered are always those of the predicted main role: the
 most likely one, plus others close to it in probability. The files are rebuilt by
 ``training/roles.py``; inference is numpy.
 
@@ -81,60 +83,92 @@ def mention_features(encoded: EncodedText, text: str, mentions: list[tuple[int, 
     return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 4 * DIM), dtype=np.float32)
 
 
-# What the mention does in its sentence, from spaCy's dependency parse (English): who acts is
-# more often a Protagonist, who is acted upon an Innocent. Each with the VADER valence
-# (domain lexicon included) of the governing word and of the rest of its phrase.
-SYNTAX_FEATURES = (
-    "agent", "patient", "prep_object", "prep_against", "possessor", "modifier", "conjunct", "apposition",
-    "agent*head_valence", "patient*head_valence", "prep_object*head_valence",
-    "agent*phrase_valence", "patient*phrase_valence", "possessor*phrase_valence", "modifier*phrase_valence",
-    "prep_object*phrase_valence",
+# What the mention does in its sentence: who acts is more often a Protagonist, who is acted
+# upon an Innocent. A linear probe on the shared pass (``syntax_probe.npz``, trained by
+# ``training/roles_probe.py`` to predict spaCy's parse) gives the grammatical role of the
+# mention; the valence of the words next to it stands in for the word that governs it.
+SYNTAX_CLASSES = ("agent", "patient", "prep_object", "possessor", "modifier", "conjunct", "apposition", "other")
+SYNTAX_FEATURES = SYNTAX_CLASSES + (
+    "agent*valence_after", "patient*valence_before", "prep_object*valence_before",
+    "agent*valence_before", "patient*valence_after",
 )
+VALENCE_WORDS = 4  # words each side of the mention, inside its line
+_WORD = re.compile(r"[A-Za-z']+")
 
 
-def syntax_features(text: str, mentions: list[tuple[int, int]], sentences: list[tuple[int, int]]) -> np.ndarray:
-    """``[n_mentions, len(SYNTAX_FEATURES)]``: the mention's grammatical role in its sentence and the valence
-    of what governs it (all zero where the mention covers no token). Each sentence is parsed once."""
-    from ..nlp.entities import get_spacy
+class SyntaxProbe:
+    """Multinomial logistic regression from :func:`probe_input` to P(SYNTAX_CLASSES)."""
 
-    starts = np.array([s for s, _ in sentences], dtype=np.int64)
-    ranges = []
-    for s, e in mentions:
-        k = int(np.searchsorted(starts, s, side="right")) - 1 if len(starts) else -1
-        ranges.append(sentences[k] if k >= 0 and sentences[k][1] >= e else _line_around(text, s, e))
-    unique = sorted(set(ranges))
-    nlp = get_spacy()
-    with nlp.select_pipes(disable=[p for p in nlp.pipe_names if p not in ("tok2vec", "parser")]):
-        parsed = dict(zip(unique, nlp.pipe([text[a:b] for a, b in unique])))
-    out = np.zeros((len(mentions), len(SYNTAX_FEATURES)), dtype=np.float32)
-    for i, ((s, e), where) in enumerate(zip(mentions, ranges)):
-        sent, ss = parsed[where], where[0]
-        toks = [t for t in sent if t.idx < e - ss and t.idx + len(t) > s - ss]
-        if toks:
-            out[i] = _syntax_row(sent, toks)
-    return out
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        a = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
+        self.mean, self.scale, self.coef, self.intercept = a["mean"], a["scale"], a["coef"], a["intercept"]
+        if self.coef.shape != (len(SYNTAX_CLASSES), 4 * DIM) or self.mean.shape != (4 * DIM,):
+            raise ModelError(f"roles syntax probe: coefficients {self.coef.shape}, the code expects {(len(SYNTAX_CLASSES), 4 * DIM)}")
+
+    @classmethod
+    def load(cls) -> "SyntaxProbe":
+        try:
+            with resources.files(MODEL_PACKAGE).joinpath("syntax_probe.npz").open("rb") as fh:
+                return cls(dict(np.load(fh)))
+        except (FileNotFoundError, OSError, ValueError, KeyError) as e:
+            raise ModelError(f"roles syntax probe missing or corrupt in {MODEL_PACKAGE}: {e}") from e
+
+    def probabilities(self, inputs: np.ndarray) -> np.ndarray:
+        return _softmax(((inputs - self.mean) / self.scale) @ self.coef.T + self.intercept)
 
 
-def _syntax_row(sent: Any, toks: list[Any]) -> list[float]:
-    root = min(toks, key=lambda t: sum(1 for _ in t.ancestors))  # the mention's highest token
+def parse_class(tokens: list[Any]) -> int:
+    """The probe's teacher: the index in SYNTAX_CLASSES of a mention's role in spaCy's dependency
+    parse, given the mention's spaCy tokens (from its highest token: "shelled by Russia" makes
+    Russia the agent; "against NATO", "for Kyiv" a prepositional object)."""
+    root = min(tokens, key=lambda t: sum(1 for _ in t.ancestors))
     dep, head = root.dep_, root.head
-    if dep == "pobj" and head.dep_ == "agent":  # "... was shelled by Russia": Russia acts
-        dep, head = "nsubj", head.head
-    elif dep == "pobj":
-        dep, head = "pobj_" + head.lower_, head.head
-    negated = any(c.dep_ == "neg" for c in head.children)
-    head_valence = _valence(head.text) * (-1.0 if negated else 1.0)
-    inside = {t.i for t in toks}
-    rest = [_valence(t.text) for t in head.subtree if t.i not in inside and t.is_alpha]
-    phrase_valence = float(np.mean(rest)) if rest else 0.0
-    agent, patient = float(dep == "nsubj"), float(dep in ("dobj", "nsubjpass"))
-    prep = float(dep.startswith("pobj_"))
-    possessor, modifier = float(dep == "poss"), float(dep in ("compound", "amod", "nmod"))
-    return [agent, patient, prep, float(dep in ("pobj_against", "pobj_on", "pobj_at")), possessor, modifier,
-            float(dep == "conj"), float(dep == "appos"),
-            agent * head_valence, patient * head_valence, prep * head_valence,
-            agent * phrase_valence, patient * phrase_valence, possessor * phrase_valence, modifier * phrase_valence,
-            prep * phrase_valence]
+    if dep == "pobj" and head.dep_ == "agent":
+        dep = "nsubj"
+    if dep == "nsubj":
+        return 0
+    if dep in ("dobj", "nsubjpass"):
+        return 1
+    found = {"pobj": 2, "poss": 3, "compound": 4, "amod": 4, "nmod": 4, "conj": 5, "appos": 6}
+    return found.get(dep, 7)
+
+
+def probe_input(encoded: EncodedText, mentions: list[tuple[int, int]]) -> np.ndarray:
+    """``[n_mentions, 4 * 384]``: the embeddings of the mention's last token (the head of an English
+    noun phrase), of the token after it and the one before it, and the mean of its tokens."""
+    emb = encoded.token_embeddings
+    zero = np.zeros(DIM, dtype=np.float32)
+    rows = []
+    for s, e in mentions:
+        idx = encoded.tokens_in(s, e)
+        if len(idx) == 0:
+            rows.append(np.zeros(4 * DIM, dtype=np.float32))
+            continue
+        first, last = int(idx[0]), int(idx[-1])
+        rows.append(np.concatenate([emb[last], emb[last + 1] if last + 1 < len(emb) else zero,
+                                    emb[first - 1] if first > 0 else zero, emb[idx].mean(axis=0)]))
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 4 * DIM), dtype=np.float32)
+
+
+def syntax_features(encoded: EncodedText, text: str, mentions: list[tuple[int, int]]) -> np.ndarray:
+    """``[n_mentions, len(SYNTAX_FEATURES)]``: P(grammatical role) from the probe, and those of acting
+    and being acted upon times the strongest VADER valence among the words after / before the mention."""
+    p = get_syntax_probe().probabilities(probe_input(encoded, mentions))
+    valence = np.array([_valence_around(text, s, e) for s, e in mentions], dtype=np.float32).reshape(-1, 2)
+    after, before = valence[:, 0], valence[:, 1]
+    agent, patient, prep = p[:, 0], p[:, 1], p[:, 2]
+    return np.column_stack([p, agent * after, patient * before, prep * before, agent * before, patient * after]).astype(np.float32)
+
+
+def _valence_around(text: str, start: int, end: int) -> tuple[float, float]:
+    ls, le = _line_around(text, start, end)
+    after = _WORD.findall(text[end:le])[:VALENCE_WORDS]
+    before = _WORD.findall(text[ls:start])[-VALENCE_WORDS:]
+    return _strongest([_valence(w) for w in after]), _strongest([_valence(w) for w in before])
+
+
+def _strongest(values: list[float]) -> float:
+    return max(values, key=abs) if values else 0.0
 
 
 def _valence(word: str) -> float:
@@ -154,7 +188,7 @@ def role_features(encoded: EncodedText, text: str, mentions: list[tuple[int, int
                   syntax: bool) -> np.ndarray:
     """What the English head reads: :func:`mention_features`, then (``syntax``) :func:`syntax_features`."""
     x = mention_features(encoded, text, mentions, sentences)
-    return np.hstack([x, syntax_features(text, mentions, sentences)]) if syntax else x
+    return np.hstack([x, syntax_features(encoded, text, mentions)]) if syntax else x
 
 
 def _line_around(text: str, start: int, end: int) -> tuple[int, int]:
@@ -238,6 +272,11 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     p = np.exp(z)
     return p / p.sum(axis=1, keepdims=True)
+
+
+@lru_cache(maxsize=1)
+def get_syntax_probe() -> SyntaxProbe:
+    return SyntaxProbe.load()
 
 
 @lru_cache(maxsize=1)
