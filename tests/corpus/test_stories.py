@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from narrascope.cli_corpus import stories as stories_command
 from narrascope.corpus.stories import cluster_documents, find_stories, how_outlets_told
 
-from conftest import DNC_HACK, NOMINATION
+from corpus_subset import DNC_HACK, NOMINATION
 
 
 def _story_of(stories, doc_id):
