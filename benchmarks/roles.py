@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
 
-from roles import LANGS, Item, featurise, load_items  # noqa: E402
+from roles import LANGS, Item, load_items  # noqa: E402
 
 from narrascope.cli_roles import MAIN_ROLES, RoleRow, role_scores  # noqa: E402
 

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encode_cache import cache_path, encode_cached, load_encoded  # noqa: E402
 
 from narrascope.cli_roles import MAIN_ROLES, RoleRow, locate_mentions, read_documents, read_role_rows, role_scores  # noqa: E402
-from narrascope.detect.roles import mention_features  # noqa: E402
+from narrascope.detect.roles import role_features  # noqa: E402
 from narrascope.nlp.encoder import ENCODER_VERSION  # noqa: E402
 from narrascope.nlp.sentences import split_sentences  # noqa: E402
 
@@ -120,13 +120,14 @@ def encode_items(items: list[Item], batch: int = 4) -> None:
         encode_cached([t for t in todo[b : b + batch] if not cache_path(t).exists()])
 
 
-def featurise(items: list[Item]) -> np.ndarray:
+def featurise(items: list[Item], syntax: bool = False) -> np.ndarray:
+    """The English head's features of every mention: ``role_features`` on the cached encoder pass."""
     blocks = []
     for it in items:
         enc = load_encoded(it.text)
         if enc is None:
             raise SystemExit(f"{it.lang}/{it.doc} is not encoded: run python training/roles.py --encode")
-        blocks.append(mention_features(enc, it.text, it.spans, split_sentences(it.text, SENTENCE_LANG[it.lang])))
+        blocks.append(role_features(enc, it.text, it.spans, split_sentences(it.text, SENTENCE_LANG[it.lang]), syntax))
     return np.concatenate(blocks)
 
 
@@ -351,11 +352,11 @@ def main() -> None:
         # English first, last document first (a parallel job may be encoding the same files front to back)
         encode_items([it for it in items if it.lang == "EN"][::-1] + [it for it in items if it.lang != "EN"])
         return
-    from narrascope.detect.roles import SYNTAX_FEATURES, RoleModel, syntax_features
+    from narrascope.detect.roles import SYNTAX_FEATURES, RoleModel
 
     items = load_items(("EN",))
     t0 = time.perf_counter()
-    x = np.hstack([featurise(items), np.concatenate([syntax_features(load_encoded(it.text), it.text, it.spans) for it in items])])
+    x = featurise(items, syntax=True)
     n_syntax = len(SYNTAX_FEATURES)
     print(f"features {x.shape} in {time.perf_counter() - t0:.0f} s", flush=True)
     rows = [r for it in items for r in it.rows]
@@ -442,8 +443,7 @@ def main() -> None:
     model, config, arrays = as_model(mean, scale, main_lr, fine_lr, mix, weight > 0)
     if args.test:
         test = np.nonzero(split == "test")[0]
-        feats = x[test] if weight > 0 else x[test, : x.shape[1] - n_syntax]
-        t = scores(*model.probabilities(feats), test, model)
+        t = scores(*model.probabilities(x[test, : len(model.mean)]), test, model)
         print(f"TEST EN: n={t['mentions']} main {t['main_accuracy']:.3f} exact {t['exact_match']:.3f} "
               f"micro {t['fine_micro_f1']:.3f} macro {t['fine_macro_f1']:.3f}")
     config.update({

@@ -71,14 +71,12 @@ def main() -> None:
     t0 = time.perf_counter()
     for i, path in enumerate(paths):
         text = path.read_text(encoding="utf-8")
-        spans, classes = parsed_mentions(text)
-        keep = [k for k, (s, e) in enumerate(spans) if e > s]
-        if not keep:
+        spans, classes = parsed_mentions(text)  # spaCy's entities: never empty spans
+        if not spans:
             continue
-        encoded = encoder.encode_texts([text])[0]
-        x.append(probe_input(encoded, [spans[k] for k in keep]))
-        y += [classes[k] for k in keep]
-        article += [i] * len(keep)
+        x.append(probe_input(encoder.encode_texts([text])[0], spans))
+        y += classes
+        article += [i] * len(spans)
         if i % 50 == 0:
             print(f"{i}/{len(paths)} articles, {len(y)} mentions, {time.perf_counter() - t0:.0f} s", flush=True)
     xa, ya, arts = np.concatenate(x), np.array(y), np.array(article)

@@ -153,29 +153,29 @@ def probe_input(encoded: EncodedText, mentions: list[tuple[int, int]]) -> np.nda
 def syntax_features(encoded: EncodedText, text: str, mentions: list[tuple[int, int]]) -> np.ndarray:
     """``[n_mentions, len(SYNTAX_FEATURES)]``: P(grammatical role) from the probe, and those of acting
     and being acted upon times the strongest VADER valence among the words after / before the mention."""
+    from ..nlp.tone import vader
+
     p = get_syntax_probe().probabilities(probe_input(encoded, mentions))
-    valence = np.array([_valence_around(text, s, e) for s, e in mentions], dtype=np.float32).reshape(-1, 2)
+    lexicon = vader().lexicon
+    valence = np.array([_valence_around(text, s, e, lexicon) for s, e in mentions], dtype=np.float32).reshape(-1, 2)
     after, before = valence[:, 0], valence[:, 1]
     agent, patient, prep = p[:, 0], p[:, 1], p[:, 2]
     return np.column_stack([p, agent * after, patient * before, prep * before, agent * before, patient * after]).astype(np.float32)
 
 
-def _valence_around(text: str, start: int, end: int) -> tuple[float, float]:
+def _valence_around(text: str, start: int, end: int, lexicon: dict[str, float]) -> tuple[float, float]:
     ls, le = _line_around(text, start, end)
     after = _WORD.findall(text[end:le])[:VALENCE_WORDS]
     before = _WORD.findall(text[ls:start])[-VALENCE_WORDS:]
-    return _strongest([_valence(w) for w in after]), _strongest([_valence(w) for w in before])
+    return _strongest([_valence(w, lexicon) for w in after]), _strongest([_valence(w, lexicon) for w in before])
 
 
 def _strongest(values: list[float]) -> float:
     return max(values, key=abs) if values else 0.0
 
 
-def _valence(word: str) -> float:
-    """VADER's valence of a word or of its stem (-s, -ed, -d, -ing), scaled to [-1, 1]; 0 if unknown."""
-    from ..nlp.tone import vader
-
-    lexicon = vader().lexicon
+def _valence(word: str, lexicon: dict[str, float]) -> float:
+    """VADER's valence (``lexicon``) of a word or of its stem (-s, -ed, -d, -ing), scaled to [-1, 1]; 0 if unknown."""
     w = word.lower()
     for cand in (w, w[:-1] if w.endswith("s") else "", w[:-2] if w.endswith("ed") else "",
                  w[:-1] if w.endswith("ed") else "", w[:-3] if w.endswith("ing") else ""):
