@@ -199,3 +199,36 @@ def test_sentence_lines_also_read_the_spans_found_in_them(seeds_dir):
     assert checked >= 10
     # without the encoding and text, the spans are left out (as before this weight existed)
     assert model.line_techniques(a.prediction, lines) != with_spans
+
+
+def test_seed_spans_are_passages_not_function_words_or_stray_quote_marks(seeds_dir):
+    # Before these rules the seeds gave "for" and "his" (Repetition), '“deep state' and
+    # 'been brainwashed”': a stray mark of a scare quote, or words with no technique of their own.
+    from narrascope.detect.techniques import only_function_words
+
+    spans = 0
+    for path in sorted(seeds_dir.glob("*.txt")):
+        doc = analyse(path.read_text(encoding="utf-8"))
+        for s in doc.spans_of("technique"):
+            passage = doc.text[s.start : s.end]
+            spans += 1
+            assert not only_function_words(passage), (path.name, passage)
+            opens, closes = passage[0] in "“‘«", passage[-1] in "”’»"
+            assert not (opens and not any(c in "”’»" for c in passage[1:])), (path.name, passage)
+            assert not (closes and not any(c in "“‘«" for c in passage[:-1])), (path.name, passage)
+    assert spans > 50  # the seeds are full of loaded language: the rules must not empty them
+
+
+def test_function_word_spans_and_unmatched_quote_marks():
+    from narrascope.detect.techniques import _balanced_quotes, only_function_words
+
+    assert only_function_words("for") and only_function_words("was those") and only_function_words("Why? I have")
+    assert not only_function_words("our")  # a Flag_Waving span in the training data
+    assert not only_function_words("the deep state") and not only_function_words("")
+    text = 'a “deep state’ and "bad" and been brainwashed” here'
+    first = text.index("“")
+    assert text[slice(*_balanced_quotes(text, first, first + len("“deep state")))] == "deep state"
+    both = text.index('"bad"')
+    assert text[slice(*_balanced_quotes(text, both, both + 5))] == '"bad"'  # a pair stays whole
+    last = text.index("been")
+    assert text[slice(*_balanced_quotes(text, last, last + len("been brainwashed”")))] == "been brainwashed"

@@ -254,6 +254,8 @@ class TechniqueModel:
         also = float(self.config.get("technique_second_label_min", 1.0))
         found = []
         for (s, e, p), r in zip(spans, ranked):
+            if only_function_words(text[s:e]):  # "for", "his", "the union"'s "the": no passage of their own
+                continue
             if p * r[0][1] >= floor:  # the span is kept on its best technique's score
                 found.append((s, e, r[0][0], p * r[0][1]))
                 found.extend((s, e, name, p * q) for name, q in r[1:3] if q >= also)
@@ -449,10 +451,40 @@ def _runs(probs: np.ndarray, threshold: float, offsets: np.ndarray, text: str, m
     runs.append((first, last))
     out = []
     for a, b in runs:
-        s, e = _word_bounds(text, int(offsets[a, 0]), int(offsets[b, 1]))
+        s, e = _balanced_quotes(text, *_word_bounds(text, int(offsets[a, 0]), int(offsets[b, 1])))
         if sum(c.isalnum() for c in text[s:e]) >= 3:  # "to", "t": fragments, not passages
             out.append((s, e, float(probs[a : b + 1].mean())))
     return out
+
+
+_OPENING, _CLOSING = "“‘«\"", "”’»\""
+
+
+def _balanced_quotes(text: str, start: int, end: int) -> tuple[int, int]:
+    """A run that takes in an opening quote mark without its closing one (or the reverse) leaves it out:
+    '“deep state' becomes 'deep state'. Annotators mostly leave scare quotes' marks out of a span."""
+    if end - start > 1 and text[start] in _OPENING and not any(c in _CLOSING for c in text[start + 1 : end]):
+        start += 1
+    if end - start > 1 and text[end - 1] in _CLOSING and not any(c in _OPENING for c in text[start : end - 1]):
+        end -= 1
+    return start, end
+
+
+# Words that carry no technique of their own. First-person plurals stay out of the list:
+# "our" alone is a Flag_Waving span in the training data.
+FUNCTION_WORDS = frozenset("""
+a an the of for to in on at by with as from into onto about over under than then and or but nor so yet
+his her hers its their theirs my your yours him them me it he she they you i this that these those
+is was are were be been being has have had do does did not no who whom which what when where why how
+all any some such own same there here
+""".split())
+_SPAN_WORD = re.compile(r"[\w’'-]+")
+
+
+def only_function_words(span: str) -> bool:
+    """Whether every word of ``span`` is a function word (and it has one)."""
+    words = _SPAN_WORD.findall(span)
+    return bool(words) and all(w.lower() in FUNCTION_WORDS for w in words)
 
 
 def _merge_in_sentences(spans: list[tuple[int, int, float]], sentences: list[tuple[int, int]], text: str) -> list[tuple[int, int, float]]:
