@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 
@@ -108,7 +109,8 @@ def cli():
               help="A pipeline config (TOML) whose settings override the built-in default (see `narrascope stages`).")
 @click.option("--examples", is_flag=True, help="Analyse the bundled example articles (constructed for this project).")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any input had a problem.")
-@click.option("--force", is_flag=True, help="Re-analyse inputs even if they were stored unchanged before.")
+@click.option("--force", is_flag=True,
+              help="Analyse inputs again even when they are stored unchanged (and replace what was stored for them).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; problems are still printed.")
 @click.option("--taxonomy", "taxonomies", multiple=True, metavar="FILE",
               help="Also match this narrative taxonomy (YAML/TOML, or builtin:belarus_russia). Repeatable.")
@@ -121,7 +123,11 @@ def analyze(sources, db, workers, engine, address, shards_out, profile, config_p
     feeds, WARC files, and JSONL/CSV exports. Each input is read, cleaned,
     segmented, split into sentences and stored once; exact and near duplicates
     are linked to the first copy instead of being analysed again. Inputs stored
-    unchanged by an earlier run are skipped, so an interrupted run resumes.
+    unchanged by an earlier run of the same analysis are skipped, so an
+    interrupted run resumes. An input analysed before with fewer stages (say
+    with --profile fast, or without --taxonomy) is analysed again; one analysed
+    with more stages, other options or another narrascope version is kept as
+    stored and counted in the summary (--force analyses it again).
 
     \b
     Examples:
@@ -247,11 +253,19 @@ def _print_summary(stats, db: str, totals: int) -> None:
     for kind, n in sorted(stats.duplicates.items()):
         table.add_row(f"linked as {kind} duplicates", str(n))
     table.add_row("unchanged since an earlier run", str(stats.unchanged))
+    if stats.kept:
+        table.add_row("kept as analysed by an earlier run", str(len(stats.kept)), style="yellow")
     table.add_row("problems", str(len(stats.problems)), style="red" if stats.problems else None)
     table.add_row("warnings", str(len(stats.warnings)))
     table.add_row("documents in the store", str(totals))
     table.add_row("seconds", f"{stats.seconds:.1f}")
     console.print(table)
+    if stats.kept:
+        reasons = Counter(how for _, how in stats.kept)
+        for how, n in reasons.most_common():
+            console.print(f"[yellow]{n} input{'s' if n > 1 else ''} {'were' if n > 1 else 'was'} {escape(how)}[/] "
+                          "and kept as stored; pass --force to analyse them again with this run's settings.",
+                          soft_wrap=True)
     if stats.by_outlet:
         t2 = Table(title="stored this run, by outlet", header_style="bold")
         t2.add_column("outlet")

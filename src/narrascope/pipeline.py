@@ -33,6 +33,12 @@ class Stage:
     def process(self, batch: list[Document]) -> list[Document]:  # pragma: no cover - interface
         raise NotImplementedError
 
+    @classmethod
+    def does_anything(cls, options: dict[str, Any]) -> bool:
+        """False when these options make the stage store nothing (a taxonomy stage with no
+        taxonomy): such a stage does not count in a run's analysis (``engines.local.analysis_id``)."""
+        return True
+
 
 _REGISTRY: dict[str, type[Stage]] = {}
 

@@ -410,6 +410,10 @@ class TaxonomyStage(Stage):
     name = "taxonomy"
     version = "2"
 
+    @classmethod
+    def does_anything(cls, options: dict[str, Any]) -> bool:
+        return bool(options.get("files"))
+
     def __init__(self, config: dict[str, Any] | None = None):
         super().__init__(config)
         files = self.config.get("files", [])

@@ -69,6 +69,19 @@ def test_rerun_skips_unchanged_inputs(examples_db, cli):
     assert "unchanged since an earlier run" in result.stderr
 
 
+def test_a_fast_rerun_keeps_the_full_analysis_and_says_so(examples_db, cli):
+    db, _ = examples_db
+    con = duckdb.connect(str(db), read_only=True)
+    techniques = con.execute("SELECT count(*) FROM spans WHERE layer = 'technique'").fetchone()[0]
+    con.close()
+    result = cli("analyze", "--examples", "--db", str(db), "--profile", "fast")
+    assert result.returncode == 0, result.stderr
+    assert "kept as analysed by an earlier run" in result.stderr
+    assert "analysed before with more stages" in result.stderr and "--force" in result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM spans WHERE layer = 'technique'").fetchone()[0] == techniques > 0
+
+
 def test_report_show_and_export(examples_db, cli, tmp_path):
     db, _ = examples_db
     report = tmp_path / "report.html"

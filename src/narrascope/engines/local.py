@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import os
 import re
 import sys
@@ -42,6 +43,9 @@ class RunStats:
     read: int = 0
     stored: int = 0
     unchanged: int = 0  # inputs already stored by an earlier run, skipped
+    # inputs stored unchanged by an earlier run of another analysis (other stage options or
+    # versions, or fewer stages), kept as stored: source -> what differs (``--force`` re-analyses)
+    kept: list[tuple[str, str]] = field(default_factory=list)
     duplicates: Counter = field(default_factory=Counter)  # kind -> count
     problems: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
@@ -52,13 +56,14 @@ class RunStats:
 
     @property
     def analysed_anything(self) -> bool:
-        return self.stored > 0 or self.unchanged > 0
+        return self.stored > 0 or self.unchanged > 0 or bool(self.kept)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "read": self.read,
             "stored": self.stored,
             "unchanged": self.unchanged,
+            "kept": len(self.kept),
             "duplicates": dict(self.duplicates),
             "problems": len(self.problems),
             "warnings": len(self.warnings),
@@ -68,12 +73,84 @@ class RunStats:
 
 
 def pipeline_versions(config: dict[str, Any]) -> dict[str, str]:
-    """The versions recorded with every stored row: package, stage list, each stage."""
-    names = list(config.get("pipeline", {}).get("prepare", [])) + list(config.get("pipeline", {}).get("analyze", []))
+    """The versions recorded with every stored row: package, stage list, each stage, and the
+    analysis as a whole (``analysis_id``)."""
+    names = pipeline_names(config)
     from ..corpus.dedup import SIGNATURE_SCHEME
 
-    return {"narrascope": __version__, "pipeline": "+".join(names), "dedup": SIGNATURE_SCHEME,
-            **{n: get_stage(n).version for n in names}}
+    versions = {"narrascope": __version__, "pipeline": "+".join(names), "dedup": SIGNATURE_SCHEME,
+                **{n: get_stage(n).version for n in names}}
+    versions["analysis"] = analysis_id(config, versions)
+    return versions
+
+
+def pipeline_names(config: dict[str, Any]) -> list[str]:
+    pipeline = config.get("pipeline", {})
+    return list(pipeline.get("prepare", [])) + list(pipeline.get("analyze", []))
+
+
+def analysis_id(config: dict[str, Any], versions: dict[str, str]) -> str:
+    """``"stage+stage+...@digest"``: the stages run, and a digest of everything else that decides
+    what they store: their versions, the package's, their options (with the contents of the files
+    options name, such as taxonomies and gazetteers), the duplicate settings and the encoder's
+    arithmetic. A stored input whose analysis differs from the run's is not "unchanged"."""
+    from ..nlp.encoder import resolve_precision
+
+    stage_options = config.get("stages", {})
+    names = [n for n in pipeline_names(config) if get_stage(n).does_anything(stage_options.get(n, {}))]
+    settings = {
+        "versions": {k: v for k, v in versions.items() if k != "analysis"},
+        "options": {n: stage_options.get(n, {}) for n in names},
+        "dedup": config.get("dedup", {}),
+        "precision": resolve_precision(config),
+    }
+    settings["files"] = _named_file_digests(settings["options"])
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return "+".join(names) + "@" + digest
+
+
+def _named_file_digests(value: Any) -> dict[str, str]:
+    """sha256 of every existing file named by a string in ``value`` (nested lists and dicts)."""
+    out: dict[str, str] = {}
+    if isinstance(value, dict):
+        for v in value.values():
+            out.update(_named_file_digests(v))
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            out.update(_named_file_digests(v))
+    elif isinstance(value, str) and value and len(value) < 4096:
+        try:
+            if os.path.isfile(value):
+                with open(value, "rb") as fh:
+                    out[value] = hashlib.sha256(fh.read()).hexdigest()
+        except OSError:
+            pass
+    return out
+
+
+def analysis_stages(analysis: str | None) -> list[str]:
+    """The stages of a stored analysis (``analysis_id``, or a stage list from before it was recorded)."""
+    return [n for n in (analysis or "").split("@", 1)[0].split("+") if n]
+
+
+def compare_analyses(stored: str | None, current: str) -> str:
+    """How a stored input's analysis stands to this run's: "same" (skip it), "analyse" (this run only
+    adds stages, or nothing of the input is stored: analyse it again, nothing is lost) or, for
+    anything else, why it is kept as stored."""
+    if stored == current:
+        return "same"
+    if stored is None:
+        return "analyse"
+    before, now = set(analysis_stages(stored)), set(analysis_stages(current))
+    if "@" not in stored:
+        # Stored before the analysis id was recorded: the stage list then named the taxonomy
+        # stage even when it had no taxonomy to match, so it says nothing either way.
+        before.discard("taxonomy")
+    if before < now:
+        return "analyse"
+    if before - now:
+        return "analysed before with more stages (" + ", ".join(sorted(before - now)) + ")"
+    return "analysed before by another version or with other stage options"
 
 
 def fingerprint(doc: Document) -> str:
@@ -247,7 +324,8 @@ def run_analysis(
     "shards" loads documents already analysed in shard mode (``narrascope load``).
 
     ``on_item(source, status, message)`` is called once per input with status
-    one of ``stored``, ``duplicate``, ``unchanged``, ``problem``, ``warning``.
+    one of ``stored``, ``duplicate``, ``unchanged``, ``kept`` (stored before by another analysis,
+    left as it was; the message says what differs), ``problem``, ``warning``.
     """
     from ..corpus.dedup import DedupIndex, DuplicateLink, minhash_signature
 
@@ -262,6 +340,7 @@ def run_analysis(
 
     analyze_names = list(config.get("pipeline", {}).get("analyze", []))
     versions = pipeline_versions(config)
+    analysis = versions["analysis"]
 
     workers = int(workers)
     if workers <= 0 and engine != "ray":  # 0 = one per CPU (the Ray executor settles it for Ray)
@@ -304,9 +383,18 @@ def run_analysis(
             fp = item.meta.get("fingerprint") if engine == "shards" else None
             fp = fp or fingerprint(item)
             if not force and store.source_done(item.source, fp):
-                stats.unchanged += 1
-                notify(item.source, "unchanged", None)
-                continue
+                # The same input: skipped when this analysis stored it, analysed again when this run
+                # only adds stages to the stored analysis, else kept as stored (--force re-analyses).
+                # Shards were analysed elsewhere: their fingerprint alone decides.
+                how = "same" if engine == "shards" else compare_analyses(store.source_analysis(item.source), analysis)
+                if how == "same":
+                    stats.unchanged += 1
+                    notify(item.source, "unchanged", None)
+                    continue
+                if how != "analyse":
+                    stats.kept.append((item.source, how))
+                    notify(item.source, "kept", how)
+                    continue
             item.meta["fingerprint"] = fp
             yield item
 

@@ -163,6 +163,9 @@ class Store:
         self._pending_sources: dict[str, tuple] = {}
         self._pending_links: dict[tuple[str, str], tuple] = {}
         self._done_sources: dict[str, str | None] | None = None  # source -> fingerprint, loaded on first use
+        # source -> the analysis its stored document came from (see source_analysis), loaded on first use
+        self._source_analyses: dict[str, str | None] | None = None
+        self._run_analysis: str | None = None  # this Store's current run's, from start_run
         self._con = _connect(self.path, read_only)
         try:
             self._check_or_create_schema()
@@ -228,6 +231,7 @@ class Store:
         now = _utcnow()
         run_id = now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         with self._lock:
+            self._run_analysis = versions.get("analysis")
             self._con.execute(
                 "INSERT INTO runs (id, started_at, config, versions, status) VALUES (?, ?, ?, ?, 'running')",
                 [run_id, now, _to_json(config), _to_json(versions)],
@@ -432,6 +436,11 @@ class Store:
         with self._lock:
             source = str(source)  # e.g. a Path
             self._pending_sources[source] = (source, doc_id, status, problem, fingerprint, _utcnow())
+            if self._source_analyses is not None:
+                if status in ("ok", "duplicate"):
+                    self._source_analyses[source] = self._run_analysis
+                else:
+                    self._source_analyses.pop(source, None)
             if self._done_sources is not None:
                 if status in ("ok", "duplicate"):
                     self._done_sources[source] = fingerprint
@@ -454,6 +463,28 @@ class Store:
                     else:
                         self._done_sources.pop(src, None)
             return fingerprint is not None and self._done_sources.get(source, None) == fingerprint
+
+    def source_analysis(self, source: str) -> str | None:
+        """The analysis the stored document of ``source`` came from: the run's ``versions["analysis"]``
+        (``"stage+stage+...@digest"``, see ``engines.local.analysis_id``), or for documents stored
+        before narrascope recorded it, its stage list alone; None when nothing is stored for it."""
+        import sys
+
+        with self._lock:
+            if self._source_analyses is None:
+                rows = self._conn().execute(
+                    "SELECT s.source, coalesce(json_extract_string(d.versions, '$.analysis'),"
+                    " json_extract_string(d.versions, '$.pipeline'))"
+                    " FROM sources s JOIN documents d ON d.id = s.doc_id WHERE s.status IN ('ok', 'duplicate')"
+                ).fetchall()
+                # a handful of distinct values over many sources: one string object each
+                self._source_analyses = {src: sys.intern(a) if a else None for src, a in rows}
+                for src, _, status, _, _, _ in self._pending_sources.values():
+                    if status in ("ok", "duplicate"):
+                        self._source_analyses[src] = self._run_analysis
+                    else:
+                        self._source_analyses.pop(src, None)
+            return self._source_analyses.get(str(source))
 
     def _flush_pending(self) -> None:
         """Write buffered source outcomes and duplicate links in one transaction."""
