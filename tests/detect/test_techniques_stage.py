@@ -119,9 +119,15 @@ def test_si_spans_join_the_runs_of_a_sentence_while_stage_spans_keep_them_apart(
             continue
         assert sentence_of[s] == sentence_of[e - 1]
         assert inside[0][0] == s and inside[-1][1] == e
-    # the stage's technique spans are the runs kept apart
-    stage = {(sp.start, sp.end) for sp in seed_doc.spans_of("technique")}
-    assert stage <= {(s, e) for s, e, _ in apart} | {(s, e) for s, e, _ in joined}
+    # the stage's technique spans are the runs kept apart (less any function words they end on)
+    from narrascope.detect.techniques import only_function_words
+
+    runs = {s: e for s, e, _ in apart} | {s: e for s, e, _ in joined if s not in {a for a, _, _ in apart}}
+    for sp in seed_doc.spans_of("technique"):
+        start = sp.start - 2 if text[sp.start - 3 : sp.start] in ("’s ", "'s ") and sp.start - 2 in runs else sp.start  # a possessive's "s" left out
+        assert start in runs and sp.end <= runs[start], text[sp.start : sp.end]
+        cut = text[sp.end : runs[start]]
+        assert not cut.strip(" ,;:.") or only_function_words(cut), cut
 
 
 def test_runs_join_only_inside_one_sentence_and_line():
@@ -216,6 +222,7 @@ def test_seed_spans_are_passages_not_function_words_or_stray_quote_marks(seeds_d
             opens, closes = passage[0] in "“‘«", passage[-1] in "”’»"
             assert not (opens and not any(c in "”’»" for c in passage[1:])), (path.name, passage)
             assert not (closes and not any(c in "“‘«" for c in passage[:-1])), (path.name, passage)
+            assert not passage.endswith((" de", " of", " the")), (path.name, passage)  # cut words, dangling words
     assert spans > 50  # the seeds are full of loaded language: the rules must not empty them
 
 
@@ -232,3 +239,25 @@ def test_function_word_spans_and_unmatched_quote_marks():
     assert text[slice(*_balanced_quotes(text, both, both + 5))] == '"bad"'  # a pair stays whole
     last = text.index("been")
     assert text[slice(*_balanced_quotes(text, last, last + len("been brainwashed”")))] == "been brainwashed"
+    # a quote opened inside the run and closed right after it: the closing mark comes in
+    text = "its longest allies ‘defecting’ to the enemy"
+    allies = text.index("longest")
+    assert text[slice(*_balanced_quotes(text, allies, text.index("’")))] == "longest allies ‘defecting’"
+
+
+def test_span_edges_take_whole_words_and_leave_out_what_annotators_leave_out():
+    from narrascope.detect.techniques import _word_bounds, tidy_span
+
+    text = "Ukraine’s uncomfortable de-facto integration, a pro-Kremlin outlet"
+    de = text.index("uncomfortable")
+    assert text[slice(*_word_bounds(text, de, text.index("-facto")))] == "uncomfortable de-facto"
+    kremlin = text.index("Kremlin")
+    assert text[slice(*_word_bounds(text, kremlin, kremlin + 3))] == "pro-Kremlin"
+    text = "a milder form of pressure"
+    assert text[slice(*tidy_span(text, 0, len("a milder form of")))] == "a milder form"
+    assert tidy_span(text, 0, 1) == (0, 1)  # "a" alone: nothing else to keep
+    text = "what he called imperialism. The BBC’s “dramatically biased” coverage, a muted outcry?"
+    for run, tidy in (("called imperialism.", "called imperialism"), ("s “dramatically biased”", "“dramatically biased”"),
+                      ("a muted outcry?", "a muted outcry?")):
+        at = text.index(run)
+        assert text[slice(*tidy_span(text, at, at + len(run)))] == tidy
