@@ -39,6 +39,12 @@ class Stage:
         taxonomy): such a stage does not count in a run's analysis (``engines.local.analysis_id``)."""
         return True
 
+    @classmethod
+    def options_digest(cls, options: dict[str, Any]) -> str:
+        """What these options bring in beyond their own values and the class ``version`` (the
+        contents of the taxonomies a taxonomy stage matches); part of a run's analysis id."""
+        return ""
+
 
 _REGISTRY: dict[str, type[Stage]] = {}
 

@@ -414,6 +414,12 @@ class TaxonomyStage(Stage):
     def does_anything(cls, options: dict[str, Any]) -> bool:
         return bool(options.get("files"))
 
+    @classmethod
+    def options_digest(cls, options: dict[str, Any]) -> str:
+        files = options.get("files", [])
+        files = [files] if isinstance(files, str) else files
+        return "+".join([_calibration_digest(), *(load_taxonomy(f).digest() for f in files)]) if files else ""
+
     def __init__(self, config: dict[str, Any] | None = None):
         super().__init__(config)
         files = self.config.get("files", [])

@@ -92,8 +92,9 @@ def pipeline_names(config: dict[str, Any]) -> list[str]:
 def analysis_id(config: dict[str, Any], versions: dict[str, str]) -> str:
     """``"stage+stage+...@digest"``: the stages run, and a digest of everything else that decides
     what they store: their versions, the package's, their options (with the contents of the files
-    options name, such as taxonomies and gazetteers), the duplicate settings and the encoder's
-    arithmetic. A stored input whose analysis differs from the run's is not "unchanged"."""
+    options name, such as gazetteers, and of the taxonomies, shipped ones too), the duplicate
+    settings and the encoder's arithmetic. A stored input whose analysis differs from the run's
+    is not "unchanged"."""
     from ..nlp.encoder import resolve_precision
 
     stage_options = config.get("stages", {})
@@ -105,6 +106,7 @@ def analysis_id(config: dict[str, Any], versions: dict[str, str]) -> str:
         "precision": resolve_precision(config),
     }
     settings["files"] = _named_file_digests(settings["options"])
+    settings["stages"] = {n: get_stage(n).options_digest(stage_options.get(n, {})) for n in names}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
     return "+".join(names) + "@" + digest
 
