@@ -362,7 +362,10 @@ def calibrate_taxonomy(export: bool) -> None:
     for _ in range(6):  # the best sentence under the current weights stands for the document
         rows = np.stack([pairs[k][2][int(np.argmax(pairs[k][2] @ w))] for k in dev])
         y = np.array([pairs[k][3] for k in dev])
-        lr = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(rows[:, used], y)
+        # No class weights: the score is read as a probability, and "balanced" weights would
+        # calibrate it to a world where half the document-narrative pairs match (5.5% do here):
+        # they made 0.87 mean a match rate of 0.32 on the test documents.
+        lr = LogisticRegression(C=1.0, max_iter=2000).fit(rows[:, used], y)
         w = np.zeros(len(used))
         w[used], b = lr.coef_[0], float(lr.intercept_[0])
         # Every feature must count *for* a match (a user reads "closer to my examples
@@ -385,24 +388,29 @@ def calibrate_taxonomy(export: bool) -> None:
         tp, fp, fn = int(((s >= t) & (y == 1)).sum()), int(((s >= t) & (y == 0)).sum()), int(((s < t) & (y == 1)).sum())
         return 2 * tp / (2 * tp + fp + fn) if tp else 0.0, tp, fp, fn
 
-    grid = np.round(np.arange(0.3, 0.96, 0.01), 2)
+    grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
     t_best = max(grid, key=lambda t: (f1_at(dev, t)[0], -t))
     dev_f1, test_f1 = f1_at(dev, t_best), f1_at(test, t_best)
     print(f"weights {dict(zip(Calibration.FEATURES, np.round(w, 3)))} bias {b:.3f} threshold {t_best}")
     print(f"document-narrative pairs: dev F1 {dev_f1[0]:.3f} (tp {dev_f1[1]} fp {dev_f1[2]} fn {dev_f1[3]}), test F1 {test_f1[0]:.3f} (tp {test_f1[1]} fp {test_f1[2]} fn {test_f1[3]})")
     near = f1_at(test, t_best, nearest=True)
     print(f"with nearest-prototype assignment (as shipped): test F1 {near[0]:.3f} (tp {near[1]} fp {near[2]} fn {near[3]})")
+    s_test, y_test = doc_scores(test), np.array([pairs[k][3] for k in test])
+    brier = float(((s_test - y_test) ** 2).mean())
+    print(f"test documents: mean score {s_test.mean():.3f} against a match rate of {y_test.mean():.3f}, Brier score {brier:.4f}")
     print(f"calibration in {time.perf_counter() - t0:.0f} s")
     if export:
         TAXONOMY_OUT.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(TAXONOMY_OUT / "background.npz", vectors=background.astype(np.float16))
         (TAXONOMY_OUT / "calibration.json").write_text(json.dumps({
             "features": list(Calibration.FEATURES), "weights": [round(float(x), 5) for x in w], "bias": round(b, 5),
-            "threshold": float(t_best), "evidence_threshold": round(float(t_best) - 0.1, 2),
+            "threshold": float(t_best), "evidence_threshold": round(0.85 * float(t_best), 3),
             "fitted_on": "SemEval-2025 T10 EN train+val documents x coarse narratives (examples = subnarrative names)",
             "scores": {"dev_pair_f1": round(dev_f1[0], 4), "test_pair_f1": round(test_f1[0], 4),
                        "test_tp_fp_fn": list(test_f1[1:]), "test_pair_f1_nearest_prototype": round(near[0], 4),
-                       "test_tp_fp_fn_nearest_prototype": list(near[1:])},
+                       "test_tp_fp_fn_nearest_prototype": list(near[1:]),
+                       "test_mean_score": round(float(s_test.mean()), 4), "test_match_rate": round(float(y_test.mean()), 4),
+                       "test_brier": round(brier, 4)},
         }, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {TAXONOMY_OUT}")
 
