@@ -66,7 +66,7 @@ def _score(value: float | None) -> str:
 
 def render_labels(doc: Document, console: Console) -> None:
     """Genre, frames and narratives (with their evidence sentences)."""
-    if not doc.labels:
+    if not any(lab.layer != "tone" for lab in doc.labels):
         return
     console.print(Rule("article"))
     seg_name = {None: "document"} | {i: f"segment {i}" for i in range(len(doc.segments))}
@@ -80,7 +80,8 @@ def render_labels(doc: Document, console: Console) -> None:
                               for lab in sorted(labs, key=lambda x: -(x.score or 0)))
             console.print(f"[bold magenta]{layer}[/] [dim]({seg_name.get(segment, segment)})[/] {items}")
     for lab in doc.labels:
-        if lab.layer in ("genre", "frame"):
+        # tone: one number per actor, in the actors table (its evidence sentences are in --json)
+        if lab.layer in ("genre", "frame", "tone"):
             continue
         name = lab.attrs.get("name") or lab.label
         where = f" [dim]({escape(lab.attrs['taxonomy'])})[/]" if lab.attrs.get("taxonomy") else ""

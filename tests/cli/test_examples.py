@@ -109,6 +109,8 @@ def test_report_show_and_export(examples_db, cli, tmp_path):
     assert tones and {t["label"] for t in tones} <= actors and all(-1 <= t["score"] <= 1 for t in tones)
     r = cli("show", doc_id[:6], "--db", str(db))
     assert "tone" in r.stdout and f"{tones[0]['score']:+.2f}" in r.stdout
+    # and only there: not once more per actor with three evidence sentences each
+    assert not any(line.startswith("tone ") for line in r.stdout.splitlines())
     r = cli("show", "zzzz", "--db", str(db))
     assert r.returncode != 0 and "no document" in r.stderr
 
