@@ -94,6 +94,24 @@ def test_decode_splits_contents_at_first_tokens_and_links_the_nearest_cue_and_so
     assert len(decode(text, offsets, (p, cue, src), content_threshold=0.5, min_tokens=1)) == 2
 
 
+def test_a_content_stops_at_a_blank_line_unless_the_next_paragraph_opens_a_quote():
+    # Seed 004 gave the quote 'Military “Balancing”\n\nThat’s not': a subheading run on into the next paragraph.
+    import re
+
+    def contents(text):
+        offsets = np.array([(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)], dtype=np.int32)
+        n = len(offsets)
+        p = np.tile(np.array([0.0, 0.9, 0.1], dtype=np.float32), (n, 1))  # every token inside one content
+        atts = decode(text, offsets, (p, np.zeros(n, np.float32), np.zeros(n, np.float32)), content_threshold=0.5, min_tokens=1)
+        return [text[a.content[0]:a.content[1]] for a in atts]
+
+    assert contents("Military balancing is over\n\nThat is not all") == ["Military balancing is over", "That is not all"]
+    # a quotation printed over two paragraphs, each opening with a quote mark, stays one
+    assert contents("“We will win.\n\n“And we will stay,” he said") == ["“We will win.\n\n“And we will stay,” he said"]
+    # one line break is not a paragraph
+    assert contents("We will win\nand we will stay") == ["We will win\nand we will stay"]
+
+
 def test_a_rule_attribution_over_the_same_words_lends_cue_source_speaker_and_kind():
     text = "Belarus will not join, Lukashenko said on Sunday."
     tagged = [Attribution((0, 21), cue=None, source=None, score=0.9, kind="reported")]

@@ -225,8 +225,12 @@ def _distance(run: tuple[int, int], s: int, e: int) -> int | None:
 def decode(text: str, offsets: np.ndarray, probs: tuple[np.ndarray, np.ndarray, np.ndarray],
            content_threshold: float = 0.4, first_threshold: float = 0.5, min_tokens: int = 2,
            cue_threshold: float = 0.5, source_threshold: float = 0.5, max_cue_distance: int = 200,
-           max_source_distance: int = 120) -> list[Attribution]:
-    """Attributions (content, cue, source, score) from the tagger's token probabilities."""
+           max_source_distance: int = 120, break_at_paragraphs: bool = True) -> list[Attribution]:
+    """Attributions (content, cue, source, score) from the tagger's token probabilities.
+
+    ``break_at_paragraphs``: a content never runs on into the next paragraph unless that paragraph
+    opens with a quote mark (a quotation continued over paragraphs, as news prints it).
+    """
     pc, pcue, psrc = probs
     inside = (pc[:, 1] + pc[:, 2]) >= content_threshold
     spans: list[list[int]] = []
@@ -235,6 +239,8 @@ def decode(text: str, offsets: np.ndarray, probs: tuple[np.ndarray, np.ndarray, 
         if not inside[i]:
             cur = None
             continue
+        if cur is not None and break_at_paragraphs and i > 0 and _new_paragraph(text, int(offsets[i - 1, 1]), int(offsets[i, 0])):
+            cur = None
         if cur is None or (pc[i, 2] >= first_threshold and pc[i, 2] > pc[i, 1]):
             cur = [i, i]
             spans.append(cur)
@@ -265,6 +271,15 @@ def decode(text: str, offsets: np.ndarray, probs: tuple[np.ndarray, np.ndarray, 
         score = float(np.mean(pc[a : b + 1, 1] + pc[a : b + 1, 2]))
         out.append(Attribution((s, e), cue=cue, source=source, score=score))
     return out
+
+
+_OPENING_QUOTES = "\"“‘«'„"
+
+
+def _new_paragraph(text: str, end_of_previous: int, start: int) -> bool:
+    """Whether a blank line lies between two tokens and the second does not open a quotation."""
+    gap = text[end_of_previous:start]
+    return "\n" in gap and gap.count("\n") >= 2 and text[start : start + 1] not in _OPENING_QUOTES
 
 
 def rule_matches(text: str, atts: list[Attribution], rules: list[Attribution]) -> list[Attribution | None]:
