@@ -146,4 +146,4 @@ def test_techniques_are_found_in_english_and_skipped_in_russian(examples_db, cli
         assert 0 <= start < end <= len(text) and text[start:end].strip()
         assert label in names and 0 < score <= 1
     versions = con.execute("SELECT DISTINCT versions->>'techniques' FROM documents").fetchall()
-    assert len(versions) == 1 and versions[0][0].startswith("1+")
+    assert len(versions) == 1 and versions[0][0].startswith("2+")

@@ -586,7 +586,7 @@ class TechniquesStage(Stage):
     """Adds ``technique`` spans: label = 2023 technique, score = head probability, ``ptc_label`` = 2020 name."""
 
     name = "techniques"
-    version = "1+" + _model_digest()
+    version = "2+" + _model_digest()  # 2: span edges tidied (2026-12-07)
 
     def process(self, batch: list[Document]) -> list[Document]:
         # The model is English-only: other languages get no spans rather than noise.

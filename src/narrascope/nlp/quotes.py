@@ -1176,7 +1176,7 @@ class QuotesStage(Stage):
     """
 
     name = "quotes"
-    version = "2+" + _model_digest()
+    version = "3+" + _model_digest()  # 3: contents stop at a blank line (2026-12-07)
 
     def __init__(self, config: dict[str, Any] | None = None):
         super().__init__(config)
