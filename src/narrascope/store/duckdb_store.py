@@ -10,6 +10,7 @@ import json
 import math
 import os
 import re
+import sys
 import threading
 import uuid
 from dataclasses import fields
@@ -162,9 +163,8 @@ class Store:
         # transaction (one statement per batch instead of ~5-10 ms per row); see docs/STORE.md.
         self._pending_sources: dict[str, tuple] = {}
         self._pending_links: dict[tuple[str, str], tuple] = {}
-        self._done_sources: dict[str, str | None] | None = None  # source -> fingerprint, loaded on first use
-        # source -> the analysis its stored document came from (see source_analysis), loaded on first use
-        self._source_analyses: dict[str, str | None] | None = None
+        # source -> (fingerprint, the analysis its document came from: see source_analysis), loaded on first use
+        self._done_sources: dict[str, tuple[str | None, str | None]] | None = None
         self._run_analysis: str | None = None  # this Store's current run's, from start_run
         self._con = _connect(self.path, read_only)
         try:
@@ -436,14 +436,9 @@ class Store:
         with self._lock:
             source = str(source)  # e.g. a Path
             self._pending_sources[source] = (source, doc_id, status, problem, fingerprint, _utcnow())
-            if self._source_analyses is not None:
-                if status in ("ok", "duplicate"):
-                    self._source_analyses[source] = self._run_analysis
-                else:
-                    self._source_analyses.pop(source, None)
             if self._done_sources is not None:
                 if status in ("ok", "duplicate"):
-                    self._done_sources[source] = fingerprint
+                    self._done_sources[source] = (fingerprint, self._run_analysis)
                 else:
                     self._done_sources.pop(source, None)
             if len(self._pending_sources) >= _MAX_PENDING:
@@ -452,39 +447,34 @@ class Store:
     def source_done(self, source: str, fingerprint: str) -> bool:
         """True if this exact input (same source, same fingerprint) was already stored."""
         with self._lock:
-            if self._done_sources is None:
-                # One query, then lookups in memory: a re-run asks this for every input.
-                self._done_sources = dict(self._conn().execute(
-                    "SELECT source, fingerprint FROM sources WHERE status IN ('ok', 'duplicate')"
-                ).fetchall())
-                for src, _, status, _, fp, _ in self._pending_sources.values():
-                    if status in ("ok", "duplicate"):
-                        self._done_sources[src] = fp
-                    else:
-                        self._done_sources.pop(src, None)
-            return fingerprint is not None and self._done_sources.get(source, None) == fingerprint
+            done = self._sources_done().get(source)
+            return fingerprint is not None and done is not None and done[0] == fingerprint
 
     def source_analysis(self, source: str) -> str | None:
         """The analysis the stored document of ``source`` came from: the run's ``versions["analysis"]``
         (``"stage+stage+...@digest"``, see ``engines.local.analysis_id``), or for documents stored
         before narrascope recorded it, its stage list alone; None when nothing is stored for it."""
-        import sys
-
         with self._lock:
-            if self._source_analyses is None:
-                rows = self._conn().execute(
-                    "SELECT s.source, coalesce(json_extract_string(d.versions, '$.analysis'),"
-                    " json_extract_string(d.versions, '$.pipeline'))"
-                    " FROM sources s JOIN documents d ON d.id = s.doc_id WHERE s.status IN ('ok', 'duplicate')"
-                ).fetchall()
-                # a handful of distinct values over many sources: one string object each
-                self._source_analyses = {src: sys.intern(a) if a else None for src, a in rows}
-                for src, _, status, _, _, _ in self._pending_sources.values():
-                    if status in ("ok", "duplicate"):
-                        self._source_analyses[src] = self._run_analysis
-                    else:
-                        self._source_analyses.pop(src, None)
-            return self._source_analyses.get(str(source))
+            done = self._sources_done().get(str(source))
+            return done[1] if done is not None else None
+
+    def _sources_done(self) -> dict[str, tuple[str | None, str | None]]:
+        """source -> (fingerprint, analysis) of every input stored (the lock held by the caller).
+        One query, then lookups in memory: a re-run asks this for every input."""
+        if self._done_sources is None:
+            rows = self._conn().execute(
+                "SELECT s.source, s.fingerprint, coalesce(json_extract_string(d.versions, '$.analysis'),"
+                " json_extract_string(d.versions, '$.pipeline'))"
+                " FROM sources s LEFT JOIN documents d ON d.id = s.doc_id WHERE s.status IN ('ok', 'duplicate')"
+            ).fetchall()
+            # a handful of distinct analyses over many sources: one string object each
+            self._done_sources = {src: (fp, sys.intern(a) if a else None) for src, fp, a in rows}
+            for src, _, status, _, fp, _ in self._pending_sources.values():
+                if status in ("ok", "duplicate"):
+                    self._done_sources[src] = (fp, self._run_analysis)
+                else:
+                    self._done_sources.pop(src, None)
+        return self._done_sources
 
     def _flush_pending(self) -> None:
         """Write buffered source outcomes and duplicate links in one transaction."""
