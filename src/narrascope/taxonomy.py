@@ -403,6 +403,17 @@ def _calibration_digest() -> str:
         return "missing"
 
 
+def _configured_taxonomies(options: dict[str, Any]) -> list[Taxonomy]:
+    """The taxonomies named by a taxonomy stage's ``files`` option (one name or a list)."""
+    files = options.get("files", [])
+    return [load_taxonomy(f) for f in ([files] if isinstance(files, str) else files)]
+
+
+def _taxonomies_digest(taxonomies: list[Taxonomy]) -> str:
+    """The calibration's digest and each taxonomy's content digest."""
+    return "+".join([_calibration_digest(), *(t.digest() for t in taxonomies)])
+
+
 @register_stage
 class TaxonomyStage(Stage):
     """Adds ``user_narrative`` labels for the taxonomies in ``files`` (none configured: does nothing)."""
@@ -416,19 +427,14 @@ class TaxonomyStage(Stage):
 
     @classmethod
     def options_digest(cls, options: dict[str, Any]) -> str:
-        files = options.get("files", [])
-        files = [files] if isinstance(files, str) else files
-        return "+".join([_calibration_digest(), *(load_taxonomy(f).digest() for f in files)]) if files else ""
+        taxonomies = _configured_taxonomies(options)
+        return _taxonomies_digest(taxonomies) if taxonomies else ""
 
     def __init__(self, config: dict[str, Any] | None = None):
         super().__init__(config)
-        files = self.config.get("files", [])
-        if isinstance(files, str):
-            files = [files]
-        self.taxonomies = [load_taxonomy(f) for f in files]
+        self.taxonomies = _configured_taxonomies(self.config)
         # The version records the calibration and every configured taxonomy's content.
-        digests = "+".join([_calibration_digest(), *(t.digest() for t in self.taxonomies)])
-        self.version = "2+" + hashlib.sha256(digests.encode()).hexdigest()[:10]
+        self.version = "2+" + hashlib.sha256(_taxonomies_digest(self.taxonomies).encode()).hexdigest()[:10]
 
     def process(self, batch: list[Document]) -> list[Document]:
         if not self.taxonomies:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import ModelError
 from .encoder import EncodedText, tokens_overlapping
-from .quotes import MODEL_PACKAGE, Attribution, _resolve_speakers, quoted_spans, word_set
+from .quotes import MODEL_PACKAGE, OPEN_CLOSE, Attribution, _resolve_speakers, quoted_spans, word_set
 
 N_RULE_FEATURES = 10
 MIN_QUOTED_WORDS = 5  # fewer words, all in quote marks, with no frame: scare quotes (as in the rules)
@@ -273,13 +273,12 @@ def decode(text: str, offsets: np.ndarray, probs: tuple[np.ndarray, np.ndarray, 
     return out
 
 
-_OPENING_QUOTES = "\"“‘«'„"
+_OPENING_QUOTES = "".join(OPEN_CLOSE) + "'"  # the rules' opening marks, and PolNeAR's doubled apostrophe ('')
 
 
 def _new_paragraph(text: str, end_of_previous: int, start: int) -> bool:
     """Whether a blank line lies between two tokens and the second does not open a quotation."""
-    gap = text[end_of_previous:start]
-    return "\n" in gap and gap.count("\n") >= 2 and text[start : start + 1] not in _OPENING_QUOTES
+    return text.count("\n", end_of_previous, start) >= 2 and text[start : start + 1] not in _OPENING_QUOTES
 
 
 def rule_matches(text: str, atts: list[Attribution], rules: list[Attribution]) -> list[Attribution | None]:
