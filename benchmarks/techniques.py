@@ -26,7 +26,7 @@ from pathlib import Path
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
 
-from techniques_data import load_corpus, offset_mapper, sentence_per_line  # noqa: E402
+from techniques_data import load_corpus, sentence_per_line, spans_on_ptc_text  # noqa: E402
 
 from narrascope.cli_semeval import (  # noqa: E402
     analyse_texts,
@@ -56,11 +56,10 @@ def organisers_layout(test) -> tuple[dict[str, str], list[TechniqueSpan]]:
         if not a.ptc_text:
             continue
         try:
-            moved = offset_mapper(a.text, a.ptc_text)
+            spans += spans_on_ptc_text(a)
         except ValueError:  # more than whitespace differs: no faithful offsets
             continue
         texts[a.id] = a.ptc_text
-        spans += [TechniqueSpan(a.id, moved(s.start), moved(s.end - 1) + 1, s.technique) for s in a.spans if s.end > s.start]
     return texts, spans
 
 

@@ -82,6 +82,15 @@ def ptc_spans_on_2023_text(article: Article) -> list[TechniqueSpan]:
     return [TechniqueSpan(article.id, to_2023(s.start), to_2023(s.end - 1) + 1, s.technique) for s in article.ptc_spans if s.end > s.start]
 
 
+def spans_on_ptc_text(article: Article) -> list[TechniqueSpan]:
+    """The article's 2023 spans moved onto its 2020 (PTC) text, one of the organisers' sentences per
+    line; ValueError when the two texts differ in more than whitespace (no faithful offsets)."""
+    if not article.ptc_text:
+        return []
+    to_ptc = offset_mapper(article.text, article.ptc_text)
+    return [TechniqueSpan(article.id, to_ptc(s.start), to_ptc(s.end - 1) + 1, s.technique) for s in article.spans if s.end > s.start]
+
+
 def sentence_per_line(text: str) -> str:
     """The same text with each sentence on its own line, as the 2023 dev/test files are.
 
