@@ -15,7 +15,11 @@ empty DuckDB store in a temporary folder, with the built-in config and one profi
 - ``fast``: no transformer (extraction, language, sentences, actors, quotes, tone).
 
 Engines: ``local`` (in-process for 1 worker, a process pool for 2), ``ray``
-(``--engine ray``: Ray actors, a local Ray started by the run) and ``shards``
+(``--engine ray``: Ray actors, a local Ray started by the run), ``raycluster``
+(``--engine ray --address HOST:PORT``: the same actors on a Ray head that was
+started beforehand with ``ray start --head``, as on a cluster; starting it is not
+timed, and the run refuses to start when a Ray instance is already running here,
+since it ends with ``ray stop``) and ``shards``
 (Ray Data shard mode: ``map_batches`` actors writing Parquet, then ``narrascope
 load``; the inputs are first written as 8 JSONL shards, not timed).
 
@@ -52,6 +56,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 DEFAULT_FOLDER = HERE.parent.parent / "shared" / "data" / "polnear" / "train" / "text"
 DEFAULT_RUNS = ["full:local:1", "full:local:2", "full:ray:2", "full:shards:2", "fast:local:1", "fast:local:2", "fast:ray:2"]
+RAY_CLI = str(Path(sys.executable).with_name("ray")) if Path(sys.executable).with_name("ray").exists() else "ray"
 DAILY_VOLUMES = (100_000, 1_000_000, 10_000_000)
 
 
@@ -99,7 +104,8 @@ class RssSampler:
             p, seen = pid, 0
             while p and p != me and seen < 64:
                 p, seen = parents.get(p, 0), seen + 1
-            if p == me:
+            # the actors of a Ray head started beforehand (raycluster) are the raylet's children, not ours
+            if p == me or cmd.startswith("ray::_PhaseActor"):
                 old = self.peaks.get(pid, (cmd, 0.0))
                 self.peaks[pid] = (cmd, max(old[1], mb))
 
@@ -137,6 +143,7 @@ def run_once(folder: Path, profile: str, engine: str, workers: int, limit: int) 
     config = load_config(profile=profile)
     imports = time.perf_counter() - t_import
     first_saved: list[float] = []
+    address = start_ray_head(workers) if engine == "raycluster" else None  # before the memory sampler
     with tempfile.TemporaryDirectory() as tmp, RssSampler() as rss:
         tmp_path = Path(tmp)
         store = Store(tmp_path / "bench.duckdb")
@@ -163,12 +170,14 @@ def run_once(folder: Path, profile: str, engine: str, workers: int, limit: int) 
             files = sorted(p for p in folder.iterdir() if p.is_file())[:limit]
             t0 = time.perf_counter()
             stats = local.run_analysis(iter_inputs([str(p) for p in files]), store, config, workers=workers,
-                                       engine=engine)
+                                       engine="ray" if address else engine, address=address)
             stage_seconds = dict(stats.stage_seconds)
             stored = stats.stored + sum(stats.duplicates.values())
             problems = len(stats.problems)
         seconds = time.perf_counter() - t0
         store.close()
+        if engine == "raycluster":
+            subprocess.run([RAY_CLI, "stop"], capture_output=True, check=False)
     startup = (first_saved[0] - t0) if first_saved else None
     stage_total = sum(stage_seconds.values())
     steady = None
@@ -186,6 +195,19 @@ def run_once(folder: Path, profile: str, engine: str, workers: int, limit: int) 
         "overhead_seconds": seconds - stage_total if workers == 1 else None,
         "peak_rss_mb": rss.main_mb(), "worker_peak_rss_mb": rss.worker_mb() if (workers > 1 or engine != "local") else None,
     }
+
+
+def start_ray_head(workers: int, port: int = 46379) -> str:
+    """Start a Ray head on this machine (one CPU per worker, one for shard tasks, as the
+    engine sizes its own local Ray) and return its address; Ray's start-up is not timed."""
+    if subprocess.run([RAY_CLI, "status"], capture_output=True).returncode == 0:
+        raise SystemExit("raycluster: a Ray instance is already running here, and this run ends with `ray stop`")
+    command = [RAY_CLI, "start", "--head", f"--port={port}", f"--num-cpus={workers + 1}",
+               "--include-dashboard=false", "--disable-usage-stats"]
+    out = subprocess.run(command, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"raycluster: `{' '.join(command)}` failed:\n{out.stderr[-2000:]}")
+    return f"127.0.0.1:{port}"
 
 
 def run_in_subprocess(folder: Path, spec: str, limit: int, precision: str | None = None) -> dict[str, Any]:
@@ -273,7 +295,7 @@ def main() -> int:
     parser.add_argument("--limit-full", type=int, default=128, help="articles per full-profile run (default: 128)")
     parser.add_argument("--limit-fast", type=int, default=512, help="articles per fast-profile run (default: 512)")
     parser.add_argument("--runs", nargs="+", default=DEFAULT_RUNS, metavar="SPEC",
-                        help="profile:engine:workers, e.g. full:ray:2 (default: %(default)s)")
+                        help="profile:engine:workers, engine local, ray, raycluster or shards, e.g. full:ray:2 (default: %(default)s)")
     parser.add_argument("--markdown", action="store_true", help="also print Markdown tables for docs/BENCHMARKS.md")
     parser.add_argument("--encoder-precision", choices=["fp32", "bf16", "auto"], default=None,
                         help="the encoder's arithmetic for every run (default: the config's, fp32)")
