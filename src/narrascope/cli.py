@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from collections import Counter
 from importlib import resources
@@ -82,6 +83,7 @@ def cli():
     Typical session:
       narrascope analyze articles/ feed.xml https://example.org/news.html
       narrascope report -o report.html
+      narrascope search Lukashenko   # find documents and their ids
       narrascope show 3f2a           # one document, by id prefix
       narrascope export --format jsonl -o corpus.jsonl
 
@@ -273,6 +275,10 @@ def _print_summary(stats, db: str, totals: int) -> None:
         for outlet, n in stats.by_outlet.most_common(15):
             t2.add_row(outlet, str(n))
         console.print(t2)
+    if totals:
+        where = "" if db == os.environ.get("NARRASCOPE_DB", DEFAULT_DB) else f" --db {shlex.quote(db)}"
+        console.print(f"next: narrascope search{where} (documents and their ids), narrascope report{where} -o report.html,"
+                      f" narrascope serve{where}", soft_wrap=True, highlight=False)
 
 
 @cli.command()
@@ -350,7 +356,7 @@ def _print_extracted(doc) -> None:
 def show(doc_id, db, as_json):
     """Show one stored document: metadata, segments, duplicates and everything found in it.
 
-    DOC_ID may be a unique prefix of the id (as printed by `narrascope report` or `export`).
+    DOC_ID may be a unique prefix of the id (as printed by `narrascope search`, `report` or `export`).
     """
     from .store import Store
     from .views import render_document_text
@@ -477,6 +483,7 @@ def stages():
 def _add_model_commands() -> None:
     from . import cli_corpus, cli_genre_frames, cli_narratives, cli_quotes, cli_roles
     from .cli_actors import actors
+    from .cli_search import search
     from .cli_semeval import evaluate, semeval
     from .cli_serve import serve
 
@@ -486,7 +493,7 @@ def _add_model_commands() -> None:
     for command in (cli_genre_frames.evaluate_2023_st1, cli_genre_frames.evaluate_2023_st2,
                     cli_roles.evaluate_2025_st1, cli_narratives.evaluate_2025_st2, cli_quotes.evaluate_quotes_command):
         evaluate.add_command(command)
-    for command in (semeval, evaluate, cli_quotes.quotes_command, actors,
+    for command in (semeval, evaluate, cli_quotes.quotes_command, actors, search,
                     cli_corpus.outlets, cli_corpus.stories, cli_corpus.echoes, serve):
         cli.add_command(command)
 

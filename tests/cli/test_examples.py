@@ -147,3 +147,35 @@ def test_techniques_are_found_in_english_and_skipped_in_russian(examples_db, cli
         assert label in names and 0 < score <= 1
     versions = con.execute("SELECT DISTINCT versions->>'techniques' FROM documents").fetchall()
     assert len(versions) == 1 and versions[0][0].startswith("2+")
+
+
+def test_search_lists_and_finds_documents_with_their_ids(examples_db, cli):
+    db, _ = examples_db
+    con = duckdb.connect(str(db), read_only=True)
+    ids = dict(con.execute("SELECT source, id FROM documents").fetchall())
+    copies = {row[0] for row in con.execute("SELECT doc_id FROM duplicates").fetchall()}
+    con.close()
+    # no query: every document but the copies, newest first, one JSON object each
+    r = cli("search", "--db", str(db), "--json")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert {row["id"] for row in rows} == set(ids.values()) - copies and len(rows) == 8
+    dated = [row["published"] for row in rows if row["published"]]
+    assert dated == sorted(dated, reverse=True) and len(dated) == 6
+    r = cli("search", "--db", str(db), "--duplicates", "--json")
+    assert len(r.stdout.splitlines()) == 10
+    # words are matched by stem, best first; the table gives the id prefix that `show` takes
+    r = cli("search", "interconnectors", "Lithuania", "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    first = next(line for line in r.stdout.splitlines() if line.startswith("│ ") and line[2:14].strip())
+    prefix = first[2:14]
+    shown = cli("show", prefix, "--db", str(db))
+    assert shown.returncode == 0 and "Warsaw opens new gas interconnector to Lithuania" in shown.stdout
+    assert "documents 1–" in r.stdout and "narrascope show ID" in r.stdout
+    r = cli("search", "--db", str(db), "--outlet", "northern ledger", "--json")
+    assert [json.loads(line)["outlet"] for line in r.stdout.splitlines()] == ["Northern Ledger"]
+    # a filter naming nothing stored says so, with the nearest names
+    r = cli("search", "--db", str(db), "--technique", "Loaded_Langage")
+    assert r.returncode != 0 and "unknown technique 'Loaded_Langage'; did you mean Loaded_Language?" in r.stderr
+    r = cli("search", "--db", str(db) + ".missing")
+    assert r.returncode != 0 and "no such store" in r.stderr

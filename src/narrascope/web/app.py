@@ -27,7 +27,7 @@ from ..errors import InputError, NarrascopeError
 from ..report.charts import bar_chart, column_chart, timeline_chart
 from . import queries
 from .article import article_payload, highlighted_blocks, marks_of
-from .search import SearchFilters, SearchIndex, snippet, query_terms
+from .search import SearchFilters, SearchIndex, query_terms, search_store
 from .security import TOKEN_COOKIE, SecurityMiddleware, token_matches
 from .storeaccess import StoreHandle, StoreUnavailable
 
@@ -141,17 +141,8 @@ def _article(dash: Dashboard, doc_id: str) -> tuple[dict, object]:
 
 def _search(dash: Dashboard, q: str, filters: SearchFilters, page: int) -> dict:
     with dash.handle.open() as store:
-        dash.index.refresh(store)
-        hits, total = dash.index.search(q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        terms = query_terms(q)
-        texts = dict(store.query("SELECT id, text FROM documents WHERE seq IN (SELECT unnest(?::BIGINT[]))",
-                                 [[h.seq for h in hits]])) if hits else {}
-    results = []
-    for h in hits:
-        text, marks = snippet(texts.get(h.id, ""), terms)
-        results.append({"id": h.id, "title": h.title, "outlet": h.outlet, "published": h.published, "language": h.language,
-                        "score": None if h.score is None else round(h.score, 4), "snippet": text, "matches": marks})
-    return {"query": q, "terms": terms, "filters": vars(filters), "page": page, "page_size": PAGE_SIZE, "total": total,
+        results, total = search_store(store, dash.index, q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return {"query": q, "terms": query_terms(q), "filters": vars(filters), "page": page, "page_size": PAGE_SIZE, "total": total,
             "results": results,
             "choices": {"outlets": dash.index.outlets, "techniques": dash.index.techniques,
                         "narratives": [{"label": k, "name": n} for k, n in dash.index.narratives]}}

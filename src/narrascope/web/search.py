@@ -181,6 +181,23 @@ class SearchIndex:
             self._con.close()
 
 
+def search_store(store, index: SearchIndex, query: str, filters: SearchFilters | None = None, limit: int = 20,
+                 offset: int = 0, width: int = 240) -> tuple[list[dict], int]:
+    """One page of hits as dicts (id, title, outlet, published, language, score, snippet, matches:
+    the query words' offsets in the snippet), and the total: the index refreshed from ``store`` first."""
+    index.refresh(store)
+    hits, total = index.search(query, filters, limit=limit, offset=offset)
+    terms = query_terms(query)
+    texts = dict(store.query("SELECT id, text FROM documents WHERE seq IN (SELECT unnest(?::BIGINT[]))",
+                             [[h.seq for h in hits]])) if hits else {}
+    results = []
+    for h in hits:
+        text, marks = snippet(texts.get(h.id, ""), terms, width)
+        results.append({"id": h.id, "title": h.title, "outlet": h.outlet, "published": h.published, "language": h.language,
+                        "score": None if h.score is None else round(h.score, 4), "snippet": text, "matches": marks})
+    return results, total
+
+
 def _filter_sql(f: SearchFilters) -> tuple[str, dict]:
     clauses, params = ["TRUE"], {}
     if not f.include_duplicates:
