@@ -34,6 +34,17 @@ def _open(db: str):
         raise click.ClickException(str(exc)) from exc
 
 
+def _when(value: str | None, day_only: bool = False) -> str:
+    """A stored ISO date or timestamp as a reader wants it in a table: "2024-03-21 08:00" (or the
+    day alone); anything that is not ISO is shown as it is, None as "?"."""
+    if not value:
+        return "?"
+    day, sep, time = value.partition("T")
+    if len(day) != 10 or day[4] != "-" or day[7] != "-":
+        return value
+    return day if day_only or not sep or time.startswith("00:00:00") else f"{day} {time[:5]}"
+
+
 def _console() -> Console:
     return Console(highlight=False, soft_wrap=True, width=160)
 
@@ -74,7 +85,7 @@ def _profile_rows(profiles) -> list[tuple[str, list[str]]]:
     return [
         ("articles", [str(p.articles) for p in profiles]),
         ("words", [f"{p.words:,}" for p in profiles]),
-        ("dates", [f"{p.first_published or '?'} … {p.last_published or '?'}" for p in profiles]),
+        ("dates", [f"{_when(p.first_published, True)} … {_when(p.last_published, True)}" for p in profiles]),
         ("techniques / 1k words", [NOT_COMPUTED if p.technique_density is None else f"{p.technique_density:g}" for p in profiles]),
         ("technique mix", [_shares(p.techniques) for p in profiles]),
         ("genre", [_shares(p.genres, 3) for p in profiles]),
@@ -202,7 +213,7 @@ def stories(db: str, window_days: int, min_outlets: int, threshold: float | None
         table.add_column(name, justify=justify, overflow="fold")
     for s in found:
         table.add_row(s.id, escape(s.label), str(len(s.documents)), escape(", ".join(s.outlets)),
-                      escape(f"{s.first_seen or '?'} {s.first_outlet or ''}"))
+                      escape(f"{_when(s.first_seen)} {s.first_outlet or ''}"))
     out.print(table)
     for s in found if tell else []:
         t = Table(title=f"{s.id}: {escape(s.label)}", header_style="bold", show_lines=True)
@@ -247,8 +258,8 @@ def echoes(db: str, threshold: float | None, min_chars: int | None, top: int, as
     for name in ("id", "first seen", "passage", "repeated by"):
         table.add_column(name, overflow="fold")
     for e in found[:top]:
-        later = "; ".join(f"{m.outlet} {m.published or '?'} (cos {m.similarity:.2f}, words {m.overlap:.2f})" for m in e.members[1:])
-        table.add_row(e.id, escape(f"{e.first.outlet} {e.first.published or '?'}"), escape(e.first.text[:240]), escape(later))
+        later = "; ".join(f"{m.outlet} {_when(m.published)} (cos {m.similarity:.2f}, words {m.overlap:.2f})" for m in e.members[1:])
+        table.add_row(e.id, escape(f"{e.first.outlet} {_when(e.first.published)}"), escape(e.first.text[:240]), escape(later))
     out.print(table)
     if edges:
         graph = Table(title="propagation (first outlet → later outlet)", header_style="bold")

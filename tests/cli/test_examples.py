@@ -179,3 +179,14 @@ def test_search_lists_and_finds_documents_with_their_ids(examples_db, cli):
     assert r.returncode != 0 and "unknown technique 'Loaded_Langage'; did you mean Loaded_Language?" in r.stderr
     r = cli("search", "--db", str(db) + ".missing")
     assert r.returncode != 0 and "no such store" in r.stderr
+
+
+def test_corpus_tables_show_dates_as_readers_write_them(examples_db, cli):
+    db, _ = examples_db
+    r = cli("outlets", "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    # Eastern Flank Review's two pieces were published 2024-03-19T10:15:00+00:00 and 2024-03-21T08:00:00+00:00
+    assert "2024-03-19 …" in r.stdout and "T10:15" not in r.stdout and "+00:00" not in r.stdout
+    r = cli("echoes", "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert "Eastern Flank Review 2024-03-21 08:00" in r.stdout and "+00:00" not in r.stdout
