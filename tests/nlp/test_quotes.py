@@ -107,9 +107,10 @@ def test_word_runs_that_name_nobody_give_no_speaker():
 
     # Source runs the rules took on the seeds before this check, shown as speakers in the report.
     for run in ("helped", "requires", "well", "Facing popular", "the two countries’", "any such",
-                "regardless of the self-interested"):
+                "regardless of the self-interested", "The past week", "last year", "the past few months"):
         assert not plausible_speaker(run), run
-    for run in ("officials", "critics", "the expert", "US defence official", "European Union", "Russian"):
+    for run in ("officials", "critics", "the expert", "US defence official", "European Union", "Russian",
+                "The New York Times", "13 hours", "Time magazine"):
         assert plausible_speaker(run), run
     doc = analyse("Belarus has helped support Putin, according to the expert. Yet as Minsk well knows, "
                   "Moscow requires loyalty.")

@@ -1082,7 +1082,7 @@ def plausible_speaker(surface: str) -> bool:
     """False for source words that cannot name who speaks, kept as spans but shown as no speaker:
     a lone verb or adverb ("helped", "requires", "well"), a participle first ("Facing popular"),
     a possessive end ("the two countries’"), a quantifier or connective first ("any such",
-    "regardless of the self-interested")."""
+    "regardless of the self-interested"), a stretch of time ("the past week", "last year")."""
     words = surface.split()
     if not words:
         return False
@@ -1094,7 +1094,14 @@ def plausible_speaker(surface: str) -> bool:
     if len(words) == 1 and words[0].islower():
         word = words[0]
         return word in _GROUP_NOUNS or word.removesuffix("s") in ROLE_NOUNS
+    if len(words) <= 4 and last.islower() and last in _TIME_NOUNS and first in _TIME_OPENERS:
+        return False  # a stretch of time: "The past week has shown that ...", "Last year proved ..."
     return True
+
+
+_TIME_NOUNS = frozenset("day days week weeks weekend month months year years decade decades hour hours "
+                        "morning afternoon evening night period century".split())
+_TIME_OPENERS = frozenset("the this that last past next recent every each a one".split())
 
 
 # -- the learned layer ---------------------------------------------------------------------
