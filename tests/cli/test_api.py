@@ -48,3 +48,9 @@ def test_corpus_round_trip(tmp_path, seeds_dir):
     assert "Belarus Just Threw Russia Under the Bus" in titles
     some = next(iter(corpus))
     assert corpus.get(some.id[:8]).text == some.text
+    # search: only seed 000 spells him "Lukashenka" (the others Lukashenko, 004 once Lukahsneko)
+    hits, total = corpus.search("Lukashenka")
+    assert total == 1 and "Next Invasion Target" in hits[0]["title"]
+    start, end = hits[0]["matches"][0]
+    assert hits[0]["snippet"][start:end].startswith("Lukashenka")
+    assert corpus.search()[1] == 5 and corpus.search(outlet="Eurasia Future")[1] == 1
