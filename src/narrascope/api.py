@@ -111,13 +111,14 @@ class Corpus:
 
     def search(self, query: str = "", *, outlet: str | None = None, date_from: str | None = None,
                date_to: str | None = None, technique: str | None = None, narrative: str | None = None,
-               duplicates: bool = False, limit: int = 20, offset: int = 0) -> tuple[list[dict], int]:
+               actor: str | None = None, duplicates: bool = False, limit: int = 20, offset: int = 0) -> tuple[list[dict], int]:
         """Documents best match first for ``query`` (newest first without one), as ``narrascope search``
         finds them: one dict each (id, title, outlet, published, language, score, snippet, matches), and
-        how many match in all. Filters take stored values exactly (a technique's label, an ISO date prefix)."""
+        how many match in all. Filters take stored values exactly (a technique's label, an ISO date prefix);
+        ``actor`` takes a canonical actor or any spelling the texts use for one."""
         from .web.search import SearchFilters, SearchIndex, search_store
 
-        filters = SearchFilters(outlet, date_from, date_to, technique, narrative, duplicates)
+        filters = SearchFilters(outlet, date_from, date_to, technique, narrative, duplicates, actor)
         index = SearchIndex()
         try:
             with self._store(read_only=True) as store:

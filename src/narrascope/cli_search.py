@@ -28,6 +28,14 @@ def _check_choice(kind: str, value: str | None, choices: list[str]) -> str | Non
     raise click.UsageError(f"unknown {kind} {value!r}{hint}")
 
 
+def _actor(value: str | None, index) -> str | None:
+    """The canonical actor ``value`` names: the actor itself or a spelling seen in the texts (any case);
+    a clear error with the nearest actors otherwise."""
+    if value is None:
+        return None
+    return index.actor_named(value) or _check_choice("actor", value, index.actors)
+
+
 @click.command("search")
 @click.argument("query", nargs=-1)
 @_db_option
@@ -37,12 +45,15 @@ def _check_choice(kind: str, value: str | None, choices: list[str]) -> str | Non
 @click.option("--technique", default=None, help="Only documents with a span of this technique (e.g. Loaded_Language).")
 @click.option("--narrative", default=None,
               help="Only documents with this narrative or subnarrative (its label, or a user taxonomy's narrative id).")
+@click.option("--actor", default=None,
+              help="Only documents that mention this actor: its canonical name or any spelling found in the texts "
+                   "(Lukashenka finds every document naming Alexander Lukashenko, however spelt).")
 @click.option("--duplicates", is_flag=True, help="Also list documents stored as copies of another.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many documents to list.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Skip this many first (next pages).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per document on stdout.")
 def search(query: tuple[str, ...], db: str, outlet: str | None, date_from: str | None, date_to: str | None,
-           technique: str | None, narrative: str | None, duplicates: bool, limit: int, offset: int, as_json: bool) -> None:
+           technique: str | None, narrative: str | None, actor: str | None, duplicates: bool, limit: int, offset: int, as_json: bool) -> None:
     """Find stored documents: best match first for QUERY, newest first without one.
 
     Words are matched by stem ("sanction" finds "sanctions"; Russian words too) and
@@ -54,6 +65,7 @@ def search(query: tuple[str, ...], db: str, outlet: str | None, date_from: str |
       narrascope search                          # every document, newest first
       narrascope search Lukashenko sanctions
       narrascope search --technique Loaded_Language --outlet "Eurasia Future"
+      narrascope search --actor Lukashenka sanctions
       narrascope search --from 2022-02 --to 2022-03 --json
     """
     from .web.search import SearchFilters, SearchIndex, search_store
@@ -67,7 +79,7 @@ def search(query: tuple[str, ...], db: str, outlet: str | None, date_from: str |
                 outlet=_check_choice("outlet", outlet, index.outlets), date_from=date_from, date_to=date_to,
                 technique=_check_choice("technique", technique, index.techniques),
                 narrative=_check_choice("narrative", narrative, [label for label, _ in index.narratives]),
-                include_duplicates=duplicates)
+                include_duplicates=duplicates, actor=_actor(actor, index))
             results, total = search_store(store, index, text, filters, limit=limit, offset=offset, width=SNIPPET_WIDTH)
     finally:
         index.close()

@@ -174,6 +174,17 @@ def test_search_lists_and_finds_documents_with_their_ids(examples_db, cli):
     assert "documents 1–" in r.stdout and "narrascope show ID" in r.stdout
     r = cli("search", "--db", str(db), "--outlet", "northern ledger", "--json")
     assert [json.loads(line)["outlet"] for line in r.stdout.splitlines()] == ["Northern Ledger"]
+    # an actor under any spelling the texts use
+    con = duckdb.connect(str(db), read_only=True)
+    naming = {row[0] for row in con.execute(
+        "SELECT DISTINCT doc_id FROM spans WHERE layer = 'entity' AND attrs->>'actor' = 'Alexander Lukashenko'").fetchall()} - copies
+    con.close()
+    for spelling in ("Alexander Lukashenko", "lukashenko", "Лукашенко"):
+        r = cli("search", "--db", str(db), "--actor", spelling, "--json")
+        assert r.returncode == 0, r.stderr
+        assert {json.loads(line)["id"] for line in r.stdout.splitlines()} == naming and len(naming) >= 4, spelling
+    r = cli("search", "--db", str(db), "--actor", "Lukashenkov")
+    assert r.returncode != 0 and "did you mean Alexander Lukashenko?" in r.stderr
     # a filter naming nothing stored says so, with the nearest names
     r = cli("search", "--db", str(db), "--technique", "Loaded_Langage")
     assert r.returncode != 0 and "unknown technique 'Loaded_Langage'; did you mean Loaded_Language?" in r.stderr

@@ -122,6 +122,23 @@ def test_search_ranks_and_filters(client, store):
     assert "<b>Stoltenberg</b>" in page
 
 
+def test_search_by_actor_under_any_spelling(client, store):
+    # The seeds name Lukashenko as Lukashenko, Lukashenka and Lukahsneko; the entities stage resolves all three.
+    expected = set(_doc_ids(store, "id IN (SELECT doc_id FROM spans WHERE layer = 'entity' "
+                                   "AND attrs->>'actor' = 'Alexander Lukashenko') AND id NOT IN (SELECT doc_id FROM duplicates)"))
+    by_name = client.get("/api/search", params={"actor": "Alexander Lukashenko"}).json()
+    assert by_name["total"] == len(expected) > 5 and {r["id"] for r in by_name["results"]} == expected
+    for spelling in ("lukashenka", "Lukahsneko"):
+        data = client.get("/api/search", params={"actor": spelling}).json()
+        assert {r["id"] for r in data["results"]} == expected, spelling
+    # words and the actor together: only the actor's documents that hold the words
+    both = client.get("/api/search", params={"actor": "Lukashenka", "q": "gas"}).json()["results"]
+    assert both and all(r["id"] in expected for r in both)
+    assert client.get("/api/search", params={"actor": "Nobody Atall"}).json()["total"] == 0
+    page = client.get("/search", params={"actor": "Lukashenka"}, headers=HTML).text
+    assert 'list="actors"' in page and '<option value="Alexander Lukashenko">' in page
+
+
 def test_outlet_comparison_side_by_side(client):
     r = client.get("/api/outlets", params=[("o", "Eastern Flank Review"), ("o", "Volga Herald")]).json()
     assert [p["outlet"] for p in r["profiles"]] == ["Eastern Flank Review", "Volga Herald"]

@@ -144,7 +144,7 @@ def _search(dash: Dashboard, q: str, filters: SearchFilters, page: int) -> dict:
         results, total = search_store(store, dash.index, q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return {"query": q, "terms": query_terms(q), "filters": vars(filters), "page": page, "page_size": PAGE_SIZE, "total": total,
             "results": results,
-            "choices": {"outlets": dash.index.outlets, "techniques": dash.index.techniques,
+            "choices": {"outlets": dash.index.outlets, "techniques": dash.index.techniques, "actors": dash.index.actors[:500],
                         "narratives": [{"label": k, "name": n} for k, n in dash.index.narratives]}}
 
 
@@ -221,8 +221,9 @@ def _add_pages(app: FastAPI, dash: Dashboard) -> None:
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: str = "", outlet: str = "", date_from: str = "", date_to: str = "", technique: str = "",
-                    narrative: str = "", duplicates: bool = False, page: int = Query(1, ge=1, le=10_000)):
-        filters = SearchFilters(outlet or None, date_from or None, date_to or None, technique or None, narrative or None, duplicates)
+                    narrative: str = "", actor: str = "", duplicates: bool = False, page: int = Query(1, ge=1, le=10_000)):
+        filters = SearchFilters(outlet or None, date_from or None, date_to or None, technique or None, narrative or None, duplicates,
+                                actor or None)
         data = _search(dash, q, filters, page)
         for r in data["results"]:
             r["snippet_html"] = _marked(r["snippet"], r["matches"])
@@ -345,10 +346,13 @@ def _add_api(app: FastAPI, dash: Dashboard) -> None:
                    date_to: str = Query("", description="published on or before (same forms)"),
                    technique: str = Query("", description="only documents with this technique, e.g. Loaded_Language"),
                    narrative: str = Query("", description="only documents with this narrative label"),
+                   actor: str = Query("", description="only documents naming this actor: its canonical name or any "
+                                                      "spelling the texts use (Lukashenka finds Alexander Lukashenko)"),
                    duplicates: bool = Query(False, description="include linked duplicates"),
                    page: int = Query(1, ge=1, le=10_000)):
         """Documents best first, with a snippet around the matched words (offsets of the matches in the snippet)."""
-        filters = SearchFilters(outlet or None, date_from or None, date_to or None, technique or None, narrative or None, duplicates)
+        filters = SearchFilters(outlet or None, date_from or None, date_to or None, technique or None, narrative or None, duplicates,
+                                actor or None)
         return _json(_search(dash, q, filters, page))
 
     @app.get("/api/outlets", summary="Outlet profiles, or a comparison of two or more")

@@ -14,6 +14,7 @@ rebuilt when the store's documents change.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 import threading
 from collections import Counter
@@ -87,6 +88,7 @@ class SearchFilters:
     technique: str | None = None
     narrative: str | None = None  # a narrative label or a user taxonomy's narrative id
     include_duplicates: bool = False
+    actor: str | None = None  # a canonical actor (the entities stage's attrs["actor"]), any spelling in the text
 
 
 @dataclass
@@ -115,6 +117,8 @@ class SearchIndex:
         self.outlets: list[str] = []
         self.techniques: list[str] = []
         self.narratives: list[tuple[str, str]] = []  # (label, display name)
+        self.actors: list[str] = []  # canonical actors, most mentioned first
+        self.actor_spellings: dict[str, str] = {}  # a spelling seen in the texts, lower-cased -> its actor
 
     def refresh(self, store) -> bool:
         """Rebuild when the store's documents changed since the last build; True when rebuilt."""
@@ -140,21 +144,45 @@ class SearchIndex:
         narrs = store.query(
             "SELECT DISTINCT d.seq, l.label, coalesce(l.attrs->>'name', l.label) FROM labels l JOIN documents d ON d.id = l.doc_id "
             "WHERE l.layer IN ('narrative', 'subnarrative', 'user_narrative') AND l.label <> 'Other'")
+        doc_actors = store.query(
+            "SELECT DISTINCT d.seq, s.attrs->>'actor' FROM spans s JOIN documents d ON d.id = s.doc_id "
+            "WHERE s.layer = 'entity' AND s.attrs->>'actor' IS NOT NULL")
+        # each spelling seen (lower-cased) with its actors and their mentions, most mentioned first
+        spelled = store.query(
+            "SELECT lower(substr(d.text, s.start + 1, s.\"end\" - s.start)) AS surface, s.attrs->>'actor' AS actor, count(*) AS n "
+            "FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.layer = 'entity' AND s.attrs->>'actor' IS NOT NULL "
+            "GROUP BY 1, 2 ORDER BY 3 DESC, 2")
+        mentions: Counter[str] = Counter()
+        spellings: dict[str, str] = {}
+        for surface, actor, n in spelled:
+            mentions[actor] += n
+            spellings.setdefault(surface, actor)
         con = self._con
-        con.execute("DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS postings; DROP TABLE IF EXISTS doc_tech; DROP TABLE IF EXISTS doc_narr")
+        con.execute("DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS postings; DROP TABLE IF EXISTS doc_tech; DROP TABLE IF EXISTS doc_narr; "
+                    "DROP TABLE IF EXISTS doc_actor")
         con.execute("CREATE TABLE docs (seq BIGINT, id VARCHAR, outlet VARCHAR, published VARCHAR, title VARCHAR, language VARCHAR, "
                     "len INTEGER, duplicate BOOLEAN)")
         con.execute("CREATE TABLE postings (seq BIGINT, term VARCHAR, tf INTEGER)")
         con.execute("CREATE TABLE doc_tech (seq BIGINT, label VARCHAR)")
         con.execute("CREATE TABLE doc_narr (seq BIGINT, label VARCHAR, name VARCHAR)")
+        con.execute("CREATE TABLE doc_actor (seq BIGINT, actor VARCHAR)")
         _insert(con, "docs", docs, ("seq", "id", "outlet", "published", "title", "language", "len", "duplicate"))
         _insert_columns(con, "postings", {"seq": np.array(postings[0], dtype=np.int64), "term": np.array(postings[1], dtype=object),
                                           "tf": np.array(postings[2], dtype=np.int32)})
         _insert(con, "doc_tech", techs, ("seq", "label"))
         _insert(con, "doc_narr", narrs, ("seq", "label", "name"))
+        _insert(con, "doc_actor", doc_actors, ("seq", "actor"))
         self.outlets = [r[0] for r in con.execute("SELECT DISTINCT outlet FROM docs ORDER BY 1").fetchall()]
         self.techniques = [r[0] for r in con.execute("SELECT DISTINCT label FROM doc_tech ORDER BY 1").fetchall()]
         self.narratives = [tuple(r) for r in con.execute("SELECT label, any_value(name) FROM doc_narr GROUP BY 1 ORDER BY 2").fetchall()]
+        self.actors = sorted(mentions, key=lambda a: (-mentions[a], a))
+        self.actor_spellings = spellings
+
+    def actor_named(self, value: str) -> str | None:
+        """The canonical actor ``value`` names, in any case: the actor itself or one of the spellings the
+        texts use for it ("Lukashenka", "Lukahsneko" -> "Alexander Lukashenko"); None when none."""
+        key = value.strip().lower()
+        return next((actor for actor in self.actors if actor.lower() == key), None) or self.actor_spellings.get(key)
 
     def search(self, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0) -> tuple[list[SearchHit], int]:
         """Hits best first (documents matching more query words rank first, then BM25), and the total count."""
@@ -184,8 +212,11 @@ class SearchIndex:
 def search_store(store, index: SearchIndex, query: str, filters: SearchFilters | None = None, limit: int = 20,
                  offset: int = 0, width: int = 240) -> tuple[list[dict], int]:
     """One page of hits as dicts (id, title, outlet, published, language, score, snippet, matches:
-    the query words' offsets in the snippet), and the total: the index refreshed from ``store`` first."""
+    the query words' offsets in the snippet), and the total: the index refreshed from ``store`` first.
+    ``filters.actor`` may be any spelling of an actor the texts use."""
     index.refresh(store)
+    if filters and filters.actor:  # a spelling names its actor ("Lukashenka"); a name nobody uses matches nothing
+        filters = dataclasses.replace(filters, actor=index.actor_named(filters.actor) or filters.actor)
     hits, total = index.search(query, filters, limit=limit, offset=offset)
     terms = query_terms(query)
     texts = dict(store.query("SELECT id, text FROM documents WHERE seq IN (SELECT unnest(?::BIGINT[]))",
@@ -217,6 +248,9 @@ def _filter_sql(f: SearchFilters) -> tuple[str, dict]:
     if f.narrative:
         clauses.append("d.seq IN (SELECT seq FROM doc_narr WHERE label = $narrative)")
         params["narrative"] = f.narrative
+    if f.actor:
+        clauses.append("d.seq IN (SELECT seq FROM doc_actor WHERE actor = $actor)")
+        params["actor"] = f.actor
     return " AND ".join(clauses), params
 
 
