@@ -483,6 +483,7 @@ def stages():
 def _add_model_commands() -> None:
     from . import cli_corpus, cli_genre_frames, cli_narratives, cli_quotes, cli_roles
     from .cli_actors import actors
+    from .cli_info import info
     from .cli_search import search
     from .cli_semeval import evaluate, semeval
     from .cli_serve import serve
@@ -493,7 +494,7 @@ def _add_model_commands() -> None:
     for command in (cli_genre_frames.evaluate_2023_st1, cli_genre_frames.evaluate_2023_st2,
                     cli_roles.evaluate_2025_st1, cli_narratives.evaluate_2025_st2, cli_quotes.evaluate_quotes_command):
         evaluate.add_command(command)
-    for command in (semeval, evaluate, cli_quotes.quotes_command, actors, search,
+    for command in (semeval, evaluate, cli_quotes.quotes_command, actors, search, info,
                     cli_corpus.outlets, cli_corpus.stories, cli_corpus.echoes, serve):
         cli.add_command(command)
 
