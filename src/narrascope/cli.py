@@ -122,7 +122,7 @@ def analyze(sources, db, workers, engine, address, shards_out, profile, config_p
     """Analyse articles into the store.
 
     SOURCES are files, folders (read recursively), URLs, URL-list files, RSS/Atom
-    feeds, WARC files, and JSONL/CSV exports. Each input is read, cleaned,
+    feeds, WARC files, PDF files, and JSONL/CSV/Parquet exports. Each input is read, cleaned,
     segmented, split into sentences and stored once; exact and near duplicates
     are linked to the first copy instead of being analysed again. Inputs stored
     unchanged by an earlier run of the same analysis are skipped, so an

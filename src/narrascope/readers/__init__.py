@@ -17,7 +17,7 @@ from typing import Iterator
 
 from ..document import Document
 from ..errors import FetchError, InputError
-from . import feeds, files, tabular, warc
+from . import feeds, files, pdf, tabular, warc
 from .encoding import DecodeError, decode_bytes
 from .options import ReadOptions
 from .sniff import markup_kind, url_lines
@@ -64,6 +64,11 @@ def _read_file(path: Path, options: ReadOptions) -> Iterator[Document | InputErr
             return
         if kind == "parquet" or (kind == "unknown" and head.startswith(b"PAR1")):
             yield from _fetch_pending(tabular.read_parquet(path, options), options)
+            return
+        if kind == "pdf" or head.startswith(b"%PDF-"):  # by its first bytes too: a renamed PDF is still one
+            if not head.startswith(b"%PDF-"):
+                raise InputError(source, "not a PDF (it does not start with %PDF-)")
+            yield pdf.read_pdf(files.read_capped(path, source, options.max_bytes), source)
             return
         files.refuse_binary(head, source)
         if kind == "unknown":
@@ -138,6 +143,9 @@ def _read_url(url: str, source: str, options: ReadOptions) -> Iterator[Document 
     """Fetch ``url``: a page gives one Document, a feed one per entry (teasers fetched in turn)."""
     try:
         page = fetch_url(url, options)
+        if is_pdf(page):
+            yield _pdf_page_document(page, source)
+            return
         fmt = page_format(page)
         if fmt == "feed":
             yield from _fetch_pending(feeds.read_feed(page.body, source, page.charset, page.final_url), options)
@@ -161,6 +169,23 @@ def _page_document(page: FetchedPage, source: str, fmt: str, doc: Document | Non
     return doc
 
 
+def is_pdf(page: FetchedPage) -> bool:
+    return page.body.startswith(b"%PDF-") or page.content_type == "application/pdf"
+
+
+def _pdf_page_document(page: FetchedPage, source: str, doc: Document | None = None) -> Document | InputError:
+    """A downloaded PDF read as a PDF file is, with the page's URL and fetch time."""
+    found = pdf.read_pdf(page.body, source)
+    if isinstance(found, InputError):
+        return FetchError(source, f"{page.url}: {found.problem}")
+    if doc is not None:  # a record that named only this URL keeps its own fields
+        found.title, found.authors = doc.title or found.title, doc.authors or found.authors
+        found.published, found.outlet = doc.published or found.published, doc.outlet or found.outlet
+        found.meta = {**doc.meta, **found.meta}
+    found.url, found.fetched_at = page.final_url, page.fetched_at
+    return found
+
+
 def _fetch_pending(items: Iterator[Document | InputError], options: ReadOptions) -> Iterator[Document | InputError]:
     """Pass items through, fetching the article of each Document that has only a URL."""
     for item in items:
@@ -170,6 +195,9 @@ def _fetch_pending(items: Iterator[Document | InputError], options: ReadOptions)
         url = item.url or ""
         try:
             page = fetch_url(url, options)
+            if is_pdf(page):
+                yield _pdf_page_document(page, item.source, item)
+                continue
             fmt = page_format(page)
         except FetchError as exc:
             yield FetchError(item.source, f"{url}: {exc.problem}")

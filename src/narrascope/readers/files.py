@@ -25,6 +25,7 @@ _KIND_BY_SUFFIX = {
     ".xml": "xml", ".rss": "feed", ".atom": "feed",
     ".warc": "warc",
     ".parquet": "parquet",
+    ".pdf": "pdf",
     ".urls": "urls",
 }
 STREAMED_KINDS = {"jsonl", "csv", "tsv", "warc", "parquet"}  # read record by record; the size cap applies per record
@@ -41,7 +42,8 @@ def walk_folder(folder: Path) -> list[Path]:
 
 
 def kind_from_name(path: Path) -> str:
-    """The format the file name promises: text, html, jsonl, json, csv, tsv, xml, feed, warc, urls, or "unknown"."""
+    """The format the file name promises: text, html, jsonl, json, csv, tsv, xml, feed, warc, parquet, pdf, urls,
+    or "unknown"."""
     name = path.name.lower()
     if name.endswith(".warc.gz"):
         return "warc"

@@ -26,7 +26,7 @@ from .sniff import binary_kind, markup_kind
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 _ACCEPT = (
     "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
-    "application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
+    "application/xml;q=0.9,text/plain;q=0.8,application/pdf;q=0.7,*/*;q=0.5"
 )
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/rss", "text/rss+xml"}
