@@ -89,6 +89,22 @@ def test_broken_words_are_mended_but_compounds_kept():
     assert text == f"Short heading\n\n{full} {full} {full} and ends here.\n\n{full} {full}"
 
 
+def test_list_items_and_hanging_indents():
+    # As a manual typesets a list (seen in the spec PDFs under /usr/share/doc): a bullet at the margin,
+    # the item's next line indented under its text; then a paragraph with a first-line indent.
+    full = "Applications must be able to extend the database in any way when they are"
+    lines = [("There are two requirements for the way the database is stored, and they are these:", 700, 72),
+             (f"• {full}", 686, 72), ("installed, to add new rules for determining type.", 674, 82),
+             (f"• {full}", 662, 72), ("installed in the normal Unix way.", 650, 82),
+             (full + " and then", 638, 72), (full, 626, 72), ("stored.", 614, 72),
+             ("An indented first line of a paragraph that runs on to the margin of the page", 602, 90),
+             (full, 590, 72)]
+    assert pdf_paragraphs([[(t, float(y), float(x)) for t, y, x in lines]]).split("\n\n") == [
+        lines[0][0], f"• {full} installed, to add new rules for determining type.",
+        f"• {full} installed in the normal Unix way.", f"{full} and then {full} stored.",
+        f"{lines[8][0]} {full}"]
+
+
 def test_pdfs_that_cannot_be_read_say_why(tmp_path, seed_path):
     from pypdf import PdfReader, PdfWriter
 

@@ -26,6 +26,7 @@ from ..errors import InputError
 MIN_TEXT_CHARS = 40  # fewer letters than this over the whole file: no text layer to speak of
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—(\[]?\s*\d{1,4}\s*(?:(?:/|of)\s*\d{1,4})?\s*[-–—)\]]?$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
+_LIST_ITEM = re.compile(r"^(?:[•◦▪‣●○■□➢✓*-]|\(?\d{1,2}[.)]|\([a-z]\))\s")  # a bullet or a number opens a list item
 _SENTENCE_END = (".", "!", "?", ":", "”", '"', "’", "»", ")")
 _GENERATOR_TITLE = re.compile(r"^(?:microsoft (?:word|powerpoint) - |untitled\b)|\.(?:docx?|pdf|indd|pptx?)$", re.IGNORECASE)
 
@@ -83,23 +84,36 @@ def pdf_paragraphs(pages: list[list[Line]]) -> str:
     """The pages' lines as paragraphs separated by blank lines, without running heads and page numbers.
 
     A paragraph ends at a blank line, before a line set further below the one above it than lines
-    usually are (paragraph spacing) or indented further than lines usually start, and after a line
-    that stops short (with a full stop, or well short unless it breaks off mid-clause)."""
+    usually are (paragraph spacing), before a first-line indent and before a list item (a bullet or
+    "1."), and after a line that stops short (with a full stop, or well short unless it breaks off
+    mid-clause)."""
     running = _running_lines([[text for text, _, _ in page] for page in pages])
     kept: list[tuple[str, bool]] = []  # (line, a paragraph starts here)
     for page in pages:
-        body = [(t, y, x) for t, y, x in page if t and not _PAGE_NUMBER.match(t) and _DIGITS.sub("#", t) not in running]
+        body, after_blank, blank = [], set(), False
+        for t, y, x in page:
+            if not t:
+                blank = True
+            elif not _PAGE_NUMBER.match(t) and _DIGITS.sub("#", t) not in running:
+                if blank:
+                    after_blank.add(len(body))
+                body.append((t, y, x))
+                blank = False
         gaps = [a[1] - b[1] for a, b in zip(body, body[1:]) if a[1] is not None and b[1] is not None and a[1] > b[1]]
         lefts = [x for _, _, x in body if x is not None]
         usual_gap = median(gaps) if gaps else None
         usual_left = median(lefts) if lefts else None
-        previous_y = None
-        for text, y, x in body:
-            starts = bool(usual_gap and previous_y is not None and y is not None
-                          and previous_y - y > 1.4 * usual_gap) or bool(usual_left is not None and x is not None
-                                                                         and x > usual_left + 8)
-            kept.append((text, starts))
-            previous_y = y
+        def indented(i: int) -> bool:
+            return 0 <= i < len(body) and usual_left is not None and body[i][2] is not None and body[i][2] > usual_left + 8
+
+        for i, (text, y, x) in enumerate(body):
+            previous_y = body[i - 1][1] if i else None
+            spaced = bool(usual_gap and previous_y is not None and y is not None and previous_y - y > 1.4 * usual_gap)
+            # A first-line indent, not a hanging one (a list item's second line): the line alone is indented,
+            # and the one above ended a sentence.
+            first_line = (indented(i) and not indented(i - 1) and not indented(i + 1) and i > 0
+                          and body[i - 1][0].endswith(_SENTENCE_END))
+            kept.append((text, spaced or first_line or i in after_blank or bool(_LIST_ITEM.match(text))))
     widths = [len(text) for text, _ in kept]
     full = median(widths) if widths else 0
     words = _document_words(" ".join(text for text, _ in kept))
