@@ -495,7 +495,7 @@ def _add_model_commands() -> None:
                     cli_roles.evaluate_2025_st1, cli_narratives.evaluate_2025_st2, cli_quotes.evaluate_quotes_command):
         evaluate.add_command(command)
     for command in (semeval, evaluate, cli_quotes.quotes_command, actors, search, info,
-                    cli_corpus.outlets, cli_corpus.stories, cli_corpus.echoes, serve):
+                    cli_corpus.outlets, cli_corpus.stories, cli_corpus.narratives, cli_corpus.echoes, serve):
         cli.add_command(command)
 
 

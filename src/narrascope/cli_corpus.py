@@ -227,6 +227,53 @@ def stories(db: str, window_days: int, min_outlets: int, threshold: float | None
         out.print(t)
 
 
+_LAYER_CHOICES = {"all": ("narrative", "subnarrative", "user_narrative"), "narratives": ("narrative",),
+                  "subnarratives": ("subnarrative",), "taxonomy": ("user_narrative",)}
+
+
+@click.command("narratives")
+@_db_option
+@click.option("--which", type=click.Choice(list(_LAYER_CHOICES)), default="all", show_default=True,
+              help="The SemEval-2025 narratives, their subnarratives, your taxonomies' narratives (taxonomy), or all.")
+@click.option("--min-outlets", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Only narratives carried by at least this many outlets.")
+@click.option("--top", type=click.IntRange(min=1), default=30, show_default=True, help="How many narratives to list.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per narrative on stdout (every outlet, with dates).")
+def narratives(db: str, which: str, min_outlets: int, top: int, as_json: bool) -> None:
+    """How narratives travel: for each narrative, the outlet that carried it first,
+    and which outlets took it up and how many days later.
+
+    Reads the narrative labels the analysis stored (the SemEval-2025 taxonomy, and
+    any --taxonomy of yours); "Other" and linked duplicates are left out. The most
+    widely carried narratives come first.
+
+    \b
+    Examples:
+      narrascope narratives
+      narrascope narratives --which taxonomy --min-outlets 2
+    """
+    from .corpus.spread import narrative_spread, path_text
+
+    with _open(db) as store:
+        found = narrative_spread(store, _LAYER_CHOICES[which], min_outlets)[:top]
+    if as_json:
+        for spread in found:
+            click.echo(json.dumps(spread.to_dict(), ensure_ascii=False))
+        return
+    out = _console()
+    if not found:
+        out.print(f"no narrative carried by at least {min_outlets} outlet{'s' if min_outlets > 1 else ''}"
+                  " (are the narratives stage or a --taxonomy in the analysis?)")
+        return
+    table = Table(title=f"how narratives spread in {escape(db)}", header_style="bold")
+    for name, justify in (("narrative", "left"), ("docs", "right"), ("outlets", "right"), ("first carried, then taken up by", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for s in found:
+        kind = {"subnarrative": " (sub)", "user_narrative": " (taxonomy)"}.get(s.layer, "")
+        table.add_row(escape(s.name) + kind, str(s.documents), str(s.outlets), escape(path_text(s)))
+    out.print(table)
+
+
 @click.command("echoes")
 @_db_option
 @click.option("--threshold", type=click.FloatRange(-1, 1), default=None, help="Paragraph similarity that counts as an echo (default: tuned).")

@@ -17,6 +17,7 @@ from .charts import bar_chart, share_table
 MAX_DOCS = 40
 ROLES = ("Protagonist", "Antagonist", "Innocent")
 NOT_DUPLICATE = "d.id NOT IN (SELECT doc_id FROM duplicates)"
+MAX_SPREADS = 30  # narratives in the report's "how narratives spread" table
 
 
 def genre_frames_section(store) -> Section | None:
@@ -71,9 +72,14 @@ def narratives_section(store) -> Section | None:
     by_layer: dict[str, list] = defaultdict(list)
     for layer, label, name, n, outlets in totals:
         by_layer[layer].append((name, n, outlets))
+    from ..corpus.spread import narrative_spread, path_text
+    from .charts_graph import story_timeline
+
+    spreads = narrative_spread(store, min_outlets=2)[:MAX_SPREADS]
     html = _env().get_template("narratives.html.j2").render(
         charts={layer: bar_chart([(name, n) for name, n, _ in items], max_rows=20) for layer, items in by_layer.items()},
-        tables=by_layer, docs=list(docs.values()),
+        tables=by_layer, docs=list(docs.values()), spreads=[(s, path_text(s)) for s in spreads],
+        spread_timeline=story_timeline([(s.name, s.dated) for s in spreads[:15]]) if spreads else "",
     )
     return Section("narratives", f"Narratives ({sum(n for _, _, _, n, _ in totals)} matches)", Markup(html))
 
