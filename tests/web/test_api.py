@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -137,6 +138,18 @@ def test_search_by_actor_under_any_spelling(client, store):
     assert client.get("/api/search", params={"actor": "Nobody Atall"}).json()["total"] == 0
     page = client.get("/search", params={"actor": "Lukashenka"}, headers=HTML).text
     assert 'list="actors"' in page and '<option value="Alexander Lukashenko">' in page
+
+
+def test_how_narratives_spread(client, store):
+    from narrascope.corpus.spread import narrative_spread
+
+    data = client.get("/api/narratives").json()
+    assert data == json.loads(json.dumps([sp.to_dict() for sp in narrative_spread(store)])) and data
+    wide = client.get("/api/narratives", params={"min_outlets": 2, "layer": "narrative"}).json()
+    assert wide and all(n["outlets"] >= 2 and n["layer"] == "narrative" for n in wide)
+    assert client.get("/api/narratives", params={"layer": "frames"}).status_code == 400
+    page = client.get("/", headers=HTML).text
+    assert "How narratives spread" in page and f"{wide[0]['first_outlet']} {wide[0]['first_seen']} →" in page
 
 
 def test_outlet_comparison_side_by_side(client):

@@ -23,8 +23,10 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
+from ..corpus.spread import LAYERS, narrative_spread, path_text
 from ..errors import InputError, NarrascopeError
 from ..report.charts import bar_chart, column_chart, timeline_chart
+from ..report.charts_graph import story_timeline
 from . import queries
 from .article import article_payload, highlighted_blocks, marks_of
 from .search import SearchFilters, SearchIndex, query_terms, search_store
@@ -33,6 +35,7 @@ from .storeaccess import StoreHandle, StoreUnavailable
 
 log = logging.getLogger("narrascope.web")
 PAGE_SIZE = 20
+SPREADS_SHOWN = 12  # narratives in the overview's "how narratives spread"
 MAX_ANALYSE_CHARS = 1_000_000
 
 
@@ -212,7 +215,11 @@ def _add_pages(app: FastAPI, dash: Dashboard) -> None:
             "techniques": timeline_chart(tl["buckets"], [(s["name"].replace("_", " "), s["values"]) for s in tl["techniques"]]),
             "narratives": timeline_chart(tl["buckets"], [(s["name"], s["values"]) for s in tl["narratives"]]),
         }
-        return dash.page(request, "overview.html", data=data, charts=charts, title="Overview")
+        with dash.handle.open() as store:
+            spreads = narrative_spread(store, min_outlets=2)[:SPREADS_SHOWN]
+        charts["spread"] = story_timeline([(sp.name, sp.dated) for sp in spreads]) if spreads else ""
+        return dash.page(request, "overview.html", data=data, charts=charts, title="Overview",
+                         spreads=[(sp, path_text(sp)) for sp in spreads])
 
     @app.get("/articles/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, doc_id: str):
@@ -331,6 +338,18 @@ def _add_api(app: FastAPI, dash: Dashboard) -> None:
         """Counts by outlet, language and date; timelines of techniques and narratives (by day or month); latest documents."""
         with dash.handle.open() as store:
             return _json(queries.overview(store))
+
+    @app.get("/api/narratives", summary="How narratives spread between outlets")
+    def narratives_api(min_outlets: int = Query(1, ge=1, le=10_000, description="only narratives carried by this many outlets"),
+                       layer: list[str] = Query(default=[], description="narrative, subnarrative, user_narrative (repeat; default all)")):
+        """Per narrative: the outlet that carried it first, and each outlet that took it up with the day of its first
+        document carrying it and its lag in days; the most widely carried first."""
+        layers = tuple(layer) or LAYERS
+        unknown = set(layers) - set(LAYERS)
+        if unknown:
+            raise HTTPException(400, f"unknown layer {sorted(unknown)[0]!r}; one of {', '.join(LAYERS)}")
+        with dash.handle.open() as store:
+            return _json([sp.to_dict() for sp in narrative_spread(store, layers, min_outlets)])
 
     @app.get("/api/articles/{doc_id}", summary="One article with everything found in it")
     def article_api(doc_id: str):
