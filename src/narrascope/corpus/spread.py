@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
+from .stories import _day as day_number
+
 UNKNOWN = "(unknown)"
 LAYERS = ("narrative", "subnarrative", "user_narrative")
 
@@ -54,12 +56,9 @@ class NarrativeSpread:
 
 
 def _day(published: str | None) -> str | None:
-    if not published:
-        return None
-    try:
-        return dt.date.fromisoformat(published[:10]).isoformat()
-    except ValueError:
-        return None
+    """The ISO day of a stored date or timestamp; None when absent or unreadable."""
+    ordinal = day_number(published)
+    return dt.date.fromordinal(ordinal).isoformat() if ordinal else None
 
 
 def narrative_spread(store, layers: tuple[str, ...] = LAYERS, min_outlets: int = 1) -> list[NarrativeSpread]:
