@@ -38,14 +38,18 @@ def _db_option(f):
 def _read_options(f):
     f = click.option("--field-map", "field_map", metavar="FIELD=COLUMN,...", default=None,
                      help="For JSONL/CSV inputs: which column holds each field "
-                          "(fields: text, html, url, title, published, outlet, authors), e.g. text=body,published=date.")(f)
+                          "(fields: text, html, url, title, published, outlet, authors; and file, the column of a "
+                          "--metadata table naming the files), e.g. text=body,published=date.")(f)
     f = click.option("--allow-private", is_flag=True, help="Allow fetching URLs on private, loopback or link-local addresses.")(f)
     f = click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds allowed per URL fetch.")(f)
     f = click.option("--max-bytes", type=int, default=20_000_000, show_default=True, help="Largest input accepted, in bytes.")(f)
+    f = click.option("--metadata", "metadata", metavar="TABLE", default=None, type=click.Path(dir_okay=False),
+                     help="A CSV, TSV or JSONL table of title, published, outlet, authors and url per input file, "
+                          "with a column naming the file (file, filename or path; or --field-map file=COLUMN).")(f)
     return f
 
 
-def _make_read_options(field_map, allow_private, timeout, max_bytes):
+def _make_read_options(field_map, allow_private, timeout, max_bytes, metadata=None):
     from .readers import ReadOptions
 
     mapping = None
@@ -56,7 +60,18 @@ def _make_read_options(field_map, allow_private, timeout, max_bytes):
                 raise click.BadParameter(f"expected FIELD=COLUMN, got {pair!r}", param_hint="--field-map")
             k, v = pair.split("=", 1)
             mapping[k.strip()] = v.strip()
-    return ReadOptions(field_map=mapping, allow_private=allow_private, timeout=timeout, max_bytes=max_bytes)
+    sidecar = None
+    if metadata:
+        from .readers.sidecar import load_sidecar
+        from .readers.tabular import check_field_map
+
+        try:
+            check_field_map(mapping)
+            sidecar = load_sidecar(metadata, mapping)
+        except NarrascopeError as exc:
+            raise click.BadParameter(str(exc), param_hint="--metadata") from None
+    return ReadOptions(field_map=mapping, allow_private=allow_private, timeout=timeout, max_bytes=max_bytes,
+                       metadata=sidecar)
 
 
 def _examples_dir() -> Path:
@@ -118,7 +133,7 @@ def cli():
               help="Also match this narrative taxonomy (YAML/TOML, or builtin:belarus_russia). Repeatable.")
 @_read_options
 def analyze(sources, db, workers, engine, address, shards_out, profile, config_path, examples, strict, force, quiet, taxonomies, field_map,
-            allow_private, timeout, max_bytes):
+            allow_private, timeout, max_bytes, metadata):
     """Analyse articles into the store.
 
     SOURCES are files, folders (read recursively), URLs, URL-list files, RSS/Atom
@@ -136,6 +151,7 @@ def analyze(sources, db, workers, engine, address, shards_out, profile, config_p
       narrascope analyze --examples
       narrascope analyze pages/ --db corpus.duckdb --workers 2
       narrascope analyze export.jsonl --field-map text=body,published=date
+    narrascope analyze texts/ --metadata metadata.tsv      # outlet, date, title per file
       narrascope analyze urls.txt https://example.org/article.html
       narrascope analyze pages/ --taxonomy my_narratives.yaml
       narrascope analyze feeds.txt --profile fast          # no transformer: actors, quotes, tone
@@ -170,7 +186,10 @@ def analyze(sources, db, workers, engine, address, shards_out, profile, config_p
         taxonomy_cfg["files"] = [*taxonomy_cfg.get("files", []), *taxonomies]
         if "taxonomy" not in config["pipeline"].get("analyze", []):
             config["pipeline"]["analyze"] = [*config["pipeline"].get("analyze", []), "taxonomy"]
-    options = _make_read_options(field_map, allow_private, timeout, max_bytes)
+    if metadata and shards_out:
+        raise click.UsageError("--metadata fills in files read one by one; shard mode reads JSONL/Parquet records, "
+                               "which carry their own fields")
+    options = _make_read_options(field_map, allow_private, timeout, max_bytes, metadata)
     if shards_out:
         _analyze_shards(sources, shards_out, config, workers, address, options, quiet)
         return
@@ -199,6 +218,9 @@ def analyze(sources, db, workers, engine, address, shards_out, profile, config_p
         totals = store.count()
 
     _print_summary(stats, db, totals)
+    if options.metadata is not None:
+        console.print(options.metadata.summary(), soft_wrap=True, highlight=False,
+                      style="yellow" if options.metadata.unmatched else None)
     if strict and (stats.problems):
         sys.exit(1)
     if not stats.analysed_anything:
@@ -286,7 +308,7 @@ def _print_summary(stats, db: str, totals: int) -> None:
 @click.option("--jsonl", is_flag=True, help="One JSON object per input on stdout (for scripts).")
 @click.option("--full", is_flag=True, help="With --jsonl: the whole Document (all text, segments, sentences, metadata).")
 @_read_options
-def extract(files, jsonl, full, field_map, allow_private, timeout, max_bytes):
+def extract(files, jsonl, full, field_map, allow_private, timeout, max_bytes, metadata):
     """Show the clean text, metadata and segments narrascope extracts (nothing is stored).
 
     With --jsonl each line has: source, id, title, outlet, authors, published,
@@ -300,7 +322,7 @@ def extract(files, jsonl, full, field_map, allow_private, timeout, max_bytes):
     from .api import prepare_documents
     from .readers import iter_inputs
 
-    options = _make_read_options(field_map, allow_private, timeout, max_bytes)
+    options = _make_read_options(field_map, allow_private, timeout, max_bytes, metadata)
     ok = 0
     for doc in prepare_documents(iter_inputs(list(files), options)):
         if isinstance(doc, NarrascopeError) or doc.meta.get("problem"):

@@ -291,6 +291,11 @@ class DedupIndex:
             return None
         return DuplicateLink(doc_id, best[1], "near", best[0])
 
+    def discard(self, doc_id: str) -> None:
+        """Forget ``doc_id`` (a document being replaced by a new version of its input); unknown ids are ignored."""
+        if doc_id in self._hash_of:
+            self._remove(doc_id)
+
     def check_and_add(self, doc_id: str, text_hash: str, signature: Signature) -> DuplicateLink | None:
         """``find``, then ``add`` the document when it is not a duplicate."""
         link = self.find(doc_id, text_hash, signature)

@@ -156,9 +156,15 @@ def compare_analyses(stored: str | None, current: str) -> str:
 
 
 def fingerprint(doc: Document) -> str:
+    """The input as read: its raw content, and the fields a metadata table gave it (so that a run with a
+    corrected table, or with a table where the last run had none, analyses the file again)."""
     raw = doc.raw if doc.raw is not None else doc.text
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    return hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(data)
+    if doc.meta.get("metadata_from"):
+        fields = [doc.title, doc.outlet, doc.published, doc.url, list(doc.authors or [])]
+        digest.update(b"\0metadata\0" + json.dumps(fields, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
 
 
 # -- worker side -------------------------------------------------------------
@@ -397,6 +403,9 @@ def run_analysis(
                     stats.kept.append((item.source, how))
                     notify(item.source, "kept", how)
                     continue
+            previous = store.source_document(item.source)
+            if previous:  # a changed input (or --force): its new version replaces what was stored for it
+                item.meta["replaces"] = previous
             item.meta["fingerprint"] = fp
             yield item
 
@@ -416,6 +425,12 @@ def run_analysis(
             thash = text_hash(main)
             sig = minhash_signature(main, num_perm=num_perm)
             signatures[doc.id] = sig
+            replaces = doc.meta.get("replaces")
+            if replaces and replaces != doc.id:
+                if store.replaceable(replaces, doc.source):
+                    index.discard(replaces)  # not a copy of its own earlier version
+                else:  # another input or a copy still needs it: it stays, beside the new version
+                    doc.meta.pop("replaces")
             link = index.check_and_add(doc.id, thash, sig)
             if link is not None:
                 if engine == "shards":  # analysed in shard mode: keep what analyze keeps of a duplicate

@@ -53,6 +53,14 @@ def _read_source(source: str, options: ReadOptions) -> Iterator[Document | Input
 
 
 def _read_file(path: Path, options: ReadOptions) -> Iterator[Document | InputError]:
+    """The documents of one file; a file that is one article gets its row of the metadata table, if any."""
+    for item in _read_file_items(path, options):
+        if options.metadata is not None and isinstance(item, Document) and item.source == str(path):
+            options.metadata.apply(item, path)
+        yield item
+
+
+def _read_file_items(path: Path, options: ReadOptions) -> Iterator[Document | InputError]:
     source = str(path)
     try:
         kind = files.kind_from_name(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .. import __version__
 
@@ -20,6 +21,7 @@ class ReadOptions:
     max_bytes: int = 20_000_000  # size cap per input (files and downloads)
     user_agent: str = DEFAULT_USER_AGENT
     max_redirects: int = 5
+    metadata: Any = None  # a readers.sidecar.Sidecar: a table of title, outlet, date ... per file
 
 
 def format_size(n: int) -> str:

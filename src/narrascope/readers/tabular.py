@@ -21,7 +21,7 @@ from .options import ReadOptions, size_problem
 from .sniff import looks_like_html_fragment
 from .urls import is_url
 
-FIELDS = ("text", "html", "url", "title", "published", "outlet", "authors", "id")
+FIELDS = ("text", "html", "url", "title", "published", "outlet", "authors", "id", "file")
 
 # Column names tried, in order, when the field map does not name one.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -29,10 +29,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "html": ("html",),
     "url": ("url", "link"),
     "title": ("title", "headline"),
-    "published": ("published", "date", "pubdate", "published_at"),
-    "outlet": ("outlet", "source", "site", "domain"),
+    "published": ("published", "date", "pubdate", "published_at", "publication_date", "date_published"),
+    "outlet": ("outlet", "source", "site", "domain", "publisher"),
     "authors": ("authors", "author"),
     "id": ("id",),
+    "file": ("file", "filename", "path"),  # the file a metadata table's row is about (readers/sidecar.py)
 }
 
 # Keys under which JSON exports commonly wrap their list of records.

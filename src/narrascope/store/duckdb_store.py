@@ -164,7 +164,7 @@ class Store:
         self._pending_sources: dict[str, tuple] = {}
         self._pending_links: dict[tuple[str, str], tuple] = {}
         # source -> (fingerprint, the analysis its document came from: see source_analysis), loaded on first use
-        self._done_sources: dict[str, tuple[str | None, str | None]] | None = None
+        self._done_sources: dict[str, tuple[str | None, str | None, str | None]] | None = None
         self._run_analysis: str | None = None  # this Store's current run's, from start_run
         self._con = _connect(self.path, read_only)
         try:
@@ -266,6 +266,9 @@ class Store:
             return
         signatures = signatures or {}
         by_id = {d.id: d for d in batch}
+        # A changed input's new version replaces the document stored for it before (engines/local.py
+        # checks that no other input or copy needs the old one): removed in the same transaction.
+        replaced = [old for d in batch if (old := d.meta.pop("replaces", None)) and old not in by_id]
         unknown = [k for k in signatures if k not in by_id]
         if unknown:
             raise StoreError(f"signatures given for documents not in the batch: {', '.join(unknown[:5])}")
@@ -282,10 +285,13 @@ class Store:
             con = self._con
             con.execute("BEGIN")
             try:
-                old = con.execute("SELECT seq FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()
+                old = con.execute("SELECT seq FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids + replaced]).fetchall()
                 if old:
                     _delete_children(con, [r[0] for r in old])
-                    con.execute("DELETE FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+                    con.execute("DELETE FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids + replaced])
+                if replaced:
+                    con.execute("DELETE FROM signatures WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))", [replaced])
+                    con.execute("DELETE FROM duplicates WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))", [replaced])
                 if signatures:
                     con.execute("DELETE FROM signatures WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))", [list(signatures)])
                 first_seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM documents").fetchall()[0][0]
@@ -438,7 +444,7 @@ class Store:
             self._pending_sources[source] = (source, doc_id, status, problem, fingerprint, _utcnow())
             if self._done_sources is not None:
                 if status in ("ok", "duplicate"):
-                    self._done_sources[source] = (fingerprint, self._run_analysis)
+                    self._done_sources[source] = (fingerprint, self._run_analysis, doc_id)
                 else:
                     self._done_sources.pop(source, None)
             if len(self._pending_sources) >= _MAX_PENDING:
@@ -458,20 +464,36 @@ class Store:
             done = self._sources_done().get(str(source))
             return done[1] if done is not None else None
 
-    def _sources_done(self) -> dict[str, tuple[str | None, str | None]]:
-        """source -> (fingerprint, analysis) of every input stored (the lock held by the caller).
+    def source_document(self, source: str) -> str | None:
+        """The id of the document stored for ``source`` (whatever its fingerprint); None when none is."""
+        with self._lock:
+            done = self._sources_done().get(str(source))
+            return done[2] if done is not None else None
+
+    def replaceable(self, doc_id: str, source: str) -> bool:
+        """Whether ``doc_id``, the stored document of ``source``, may give way to a new version of that
+        input: no other input was stored as it, and no other document is linked to it as its copy."""
+        with self._lock:
+            self._flush_pending()
+            con = self._conn()
+            return not con.execute(
+                "SELECT 1 FROM sources WHERE doc_id = ? AND source <> ? UNION ALL "
+                "SELECT 1 FROM duplicates WHERE duplicate_of = ? LIMIT 1", [doc_id, str(source), doc_id]).fetchall()
+
+    def _sources_done(self) -> dict[str, tuple[str | None, str | None, str | None]]:
+        """source -> (fingerprint, analysis, doc id) of every input stored (the lock held by the caller).
         One query, then lookups in memory: a re-run asks this for every input."""
         if self._done_sources is None:
             rows = self._conn().execute(
                 "SELECT s.source, s.fingerprint, coalesce(json_extract_string(d.versions, '$.analysis'),"
-                " json_extract_string(d.versions, '$.pipeline'))"
+                " json_extract_string(d.versions, '$.pipeline')), s.doc_id"
                 " FROM sources s LEFT JOIN documents d ON d.id = s.doc_id WHERE s.status IN ('ok', 'duplicate')"
             ).fetchall()
             # a handful of distinct analyses over many sources: one string object each
-            self._done_sources = {src: (fp, sys.intern(a) if a else None) for src, fp, a in rows}
-            for src, _, status, _, fp, _ in self._pending_sources.values():
+            self._done_sources = {src: (fp, sys.intern(a) if a else None, doc) for src, fp, a, doc in rows}
+            for src, doc, status, _, fp, _ in self._pending_sources.values():
                 if status in ("ok", "duplicate"):
-                    self._done_sources[src] = (fp, self._run_analysis)
+                    self._done_sources[src] = (fp, self._run_analysis, doc)
                 else:
                     self._done_sources.pop(src, None)
         return self._done_sources
