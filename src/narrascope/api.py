@@ -116,10 +116,10 @@ class Corpus:
         finds them: one dict each (id, title, outlet, published, language, score, snippet, matches), and
         how many match in all. Filters take stored values exactly (a technique's label, an ISO date prefix);
         ``actor`` takes a canonical actor or any spelling the texts use for one."""
-        from .web.search import SearchFilters, SearchIndex, search_store
+        from .web.search import SearchFilters, SearchIndex, query_terms, search_store
 
         filters = SearchFilters(outlet, date_from, date_to, technique, narrative, duplicates, actor)
-        index = SearchIndex()
+        index = SearchIndex(terms=query_terms(query))
         try:
             with self._store(read_only=True) as store:
                 return search_store(store, index, query, filters, limit=limit, offset=offset)

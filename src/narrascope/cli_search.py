@@ -70,8 +70,10 @@ def search(query: tuple[str, ...], db: str, outlet: str | None, date_from: str |
     """
     from .web.search import SearchFilters, SearchIndex, search_store
 
+    from .web.search import query_terms
+
     text = " ".join(query)
-    index = SearchIndex()
+    index = SearchIndex(terms=query_terms(text))  # a one-off search: only the query's words are indexed
     try:
         with _open(db) as store:
             index.refresh(store)

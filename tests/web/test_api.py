@@ -123,6 +123,24 @@ def test_search_ranks_and_filters(client, store):
     assert "<b>Stoltenberg</b>" in page
 
 
+def test_a_one_off_search_finds_what_the_full_index_finds(store):
+    # The CLI and Corpus.search stem only the words that can stem to the query's terms.
+    from narrascope.web.search import SearchFilters, SearchIndex, query_terms, search_store
+
+    full = SearchIndex()
+    try:
+        for q in ("sanctions", "Lukashenko said", "dying trying", "cries", "the", "Россия Лукашенко", "a", "us", ""):
+            one = SearchIndex(terms=query_terms(q))
+            try:
+                for filters in (None, SearchFilters(include_duplicates=True)):
+                    got, want = search_store(store, one, q, filters, limit=500), search_store(store, full, q, filters, limit=500)
+                    assert got == want, q
+            finally:
+                one.close()
+    finally:
+        full.close()
+
+
 def test_search_by_actor_under_any_spelling(client, store):
     # The seeds name Lukashenko as Lukashenko, Lukashenka and Lukahsneko; the entities stage resolves all three.
     expected = set(_doc_ids(store, "id IN (SELECT doc_id FROM spans WHERE layer = 'entity' "

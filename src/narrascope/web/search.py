@@ -110,7 +110,11 @@ def query_terms(text: str) -> list[str]:
 class SearchIndex:
     """BM25 over one store; call :meth:`refresh` with an open store before searching."""
 
-    def __init__(self) -> None:
+    def __init__(self, terms: list[str] | None = None) -> None:
+        """``terms``: the only index terms (stems) that will be asked for, as a one-off search knows them:
+        then only the words that can stem to one of them are stemmed (a cold Snowball cache makes stemming
+        every word of a corpus most of the build: 2 s of 2.4 on 840 articles). None: every word (the dashboard)."""
+        self._terms = None if terms is None else set(terms)
         self._con = duckdb.connect(":memory:")
         self._lock = threading.Lock()
         self._key: tuple | None = None
@@ -132,11 +136,16 @@ class SearchIndex:
 
     def _build(self, store) -> None:
         docs, postings = [], ([], [], [])
+        wanted = _may_stem_to(self._terms)
         for seq, doc_id, outlet, published, title, language, text, duplicate in store.query(_DOCS_SQL):
             counts: Counter[str] = Counter()
-            for word, n in Counter(TOKEN_RE.findall(text.lower())).items():
-                counts[stem(word)] += n
-            docs.append((seq, doc_id, outlet, published, title, language, sum(counts.values()), duplicate))
+            words = Counter(TOKEN_RE.findall(text.lower()))
+            for word, n in words.items():
+                if wanted is None or wanted(word):
+                    counts[stem(word)] += n
+            if wanted is not None:
+                counts = Counter({term: n for term, n in counts.items() if term in self._terms})
+            docs.append((seq, doc_id, outlet, published, title, language, sum(words.values()), duplicate))
             postings[0].extend([seq] * len(counts))
             postings[1].extend(counts.keys())
             postings[2].extend(counts.values())
@@ -207,6 +216,21 @@ class SearchIndex:
     def close(self) -> None:
         with self._lock:  # waits for a build or query in progress
             self._con.close()
+
+
+def _head(word: str) -> str:
+    """A word's first two letters as its stem keeps them: Snowball (English, Russian) rewrites a word's end,
+    and at its start only turns y into i ("dying" -> "die", "cry" -> "cri") and ё into е. Checked on the
+    24,660 distinct words of the PolNeAR training texts, the seeds and the bundled examples: no exception."""
+    return word[:2].replace("y", "i").replace("ё", "е")
+
+
+def _may_stem_to(terms: set[str] | None):
+    """None (every word), or a test of whether a word may stem to one of ``terms`` (its head is one of theirs)."""
+    if terms is None:
+        return None
+    heads = {_head(t) for t in terms}
+    return lambda word: _head(word) in heads
 
 
 def search_store(store, index: SearchIndex, query: str, filters: SearchFilters | None = None, limit: int = 20,
