@@ -126,6 +126,14 @@ class Corpus:
         finally:
             index.close()
 
+    def narratives(self, *, min_outlets: int = 1, layers: tuple[str, ...] | None = None) -> list[dict]:
+        """How narratives travel, as ``narrascope narratives --json`` gives it: per narrative, the outlet that
+        carried it first and each outlet that took it up, with its first day and lag in days."""
+        from .corpus.spread import LAYERS, narrative_spread
+
+        with self._store(read_only=True) as store:
+            return [s.to_dict() for s in narrative_spread(store, layers or LAYERS, min_outlets)]
+
     def stats(self) -> dict[str, Any]:
         with self._store(read_only=True) as store:
             return store.stats()

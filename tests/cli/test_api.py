@@ -54,3 +54,7 @@ def test_corpus_round_trip(tmp_path, seeds_dir):
     start, end = hits[0]["matches"][0]
     assert hits[0]["snippet"][start:end].startswith("Lukashenka")
     assert corpus.search()[1] == 5 and corpus.search(outlet="Eurasia Future")[1] == 1
+    # the seeds carry no dates: every narrative's outlets come undated, the first one included
+    spreads = corpus.narratives()
+    assert spreads and all(s["first_seen"] is None and all(a["lag_days"] is None for a in s["arrivals"]) for s in spreads)
+    assert all(s["outlets"] >= 2 for s in corpus.narratives(min_outlets=2))

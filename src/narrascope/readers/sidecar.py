@@ -36,7 +36,8 @@ class Sidecar:
     rows: dict[str, dict] = field(default_factory=dict)  # key -> {field: value}
     ambiguous: set[str] = field(default_factory=set)  # keys more than one row gives (file names in two folders)
     matched: int = 0
-    unmatched: list[str] = field(default_factory=list)
+    unmatched: int = 0
+    unmatched_examples: list[str] = field(default_factory=list)  # the first few files with no row
 
     def row_for(self, path: Path) -> dict | None:
         """The row of a file: by its path as given, its path relative to the table's folder, its name, or its
@@ -56,7 +57,9 @@ class Sidecar:
         """Fill ``doc``'s fields from its row (the row wins); remember whether the file had one."""
         row = self.row_for(path)
         if row is None:
-            self.unmatched.append(str(path))
+            self.unmatched += 1
+            if len(self.unmatched_examples) < 5:
+                self.unmatched_examples.append(str(path))
             return
         self.matched += 1
         for name, value in row.items():
@@ -68,11 +71,11 @@ class Sidecar:
 
     def summary(self) -> str:
         """E.g. "metadata.tsv: rows for 838 of 840 files (none for: a.txt, b.txt)"."""
-        total = self.matched + len(self.unmatched)
+        total = self.matched + self.unmatched
         text = f"{self.path}: rows for {self.matched} of {total} file{'s' if total != 1 else ''}"
         if self.unmatched:
-            names = ", ".join(Path(p).name for p in self.unmatched[:5])
-            text += f" (none for: {names}{' …' if len(self.unmatched) > 5 else ''})"
+            names = ", ".join(Path(p).name for p in self.unmatched_examples)
+            text += f" (none for: {names}{' …' if self.unmatched > len(self.unmatched_examples) else ''})"
         return text
 
 
