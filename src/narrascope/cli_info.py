@@ -69,14 +69,23 @@ def info(db: str, n_runs: int, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
     out = _console()
-    languages = ", ".join(f"{lang} {n}" for lang, n in list(data["by_language"].items())[:6])
+    if not data["documents"]:
+        out.print(f"[bold]{escape(data['store'])}[/] ({data['megabytes']} MB) holds no documents yet: "
+                  "`narrascope analyze FILES...` adds them.")
+    languages = ", ".join(f"{lang} {n}" for lang, n in list(data["by_language"].items())[:6]) or "none"
     published = f"{_when(data['published'][0], True)} … {_when(data['published'][1], True)}" if data["published"] else "no dates"
-    out.print(f"[bold]{escape(data['store'])}[/] ({data['megabytes']} MB): {data['documents']} documents "
-              f"({data['duplicates']} linked as duplicates) from {data['outlets']} outlets; languages {escape(languages)}; "
-              f"published {published}")
-    found = ", ".join(f"{n} {layer}" for layer, n in {**data["spans_by_layer"], **data["labels_by_layer"]}.items())
-    out.print(f"found: {escape(found) or 'nothing yet'}")
+    if data["documents"]:
+        out.print(f"[bold]{escape(data['store'])}[/] ({data['megabytes']} MB): {data['documents']} documents "
+                  f"({data['duplicates']} linked as duplicates) from {data['outlets']} outlets; languages {escape(languages)}; "
+                  f"published {published}")
+        found = ", ".join(f"{n} {layer}" for layer, n in {**data["spans_by_layer"], **data["labels_by_layer"]}.items())
+        out.print(f"found: {escape(found) or 'nothing yet'}")
+    if data["analyses"]:
+        _print_analyses(out, data)
+    _print_runs(out, data)
 
+
+def _print_analyses(out, data: dict) -> None:
     table = Table(title="how the documents were analysed", header_style="bold")
     for name, justify in (("documents", "right"), ("stages", "left"), ("analysis id", "left"), ("stored", "left")):
         table.add_column(name, justify=justify, overflow="fold")
@@ -89,6 +98,8 @@ def info(db: str, n_runs: int, as_json: bool) -> None:
         out.print("[yellow]documents were analysed in different ways[/] (profiles, options or versions); "
                   "`narrascope analyze ... --force` analyses inputs again with one run's settings.", soft_wrap=True)
 
+
+def _print_runs(out, data: dict) -> None:
     if not data["runs"]:
         return
     runs = Table(title=f"latest runs ({len(data['runs'])})", header_style="bold")

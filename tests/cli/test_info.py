@@ -31,3 +31,6 @@ def test_info_tells_mixed_analyses_and_interrupted_runs(cli, seed_path, tmp_path
     assert "running or interrupted" in r.stdout and "run the same `narrascope analyze` command again" in r.stdout
     r = cli("info", "--db", str(tmp_path / "none.duckdb"))
     assert r.returncode != 0 and "no such store" in r.stderr
+    Store(tmp_path / "empty.duckdb").close()
+    r = cli("info", "--db", str(tmp_path / "empty.duckdb"))
+    assert r.returncode == 0 and "holds no documents yet" in r.stdout and "how the documents" not in r.stdout
