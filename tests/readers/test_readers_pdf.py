@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from pdfmake import make_pdf, wrap_paragraphs
 
 from narrascope.document import Document

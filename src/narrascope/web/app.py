@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..corpus.spread import LAYERS, narrative_spread, path_text
-from ..errors import InputError, NarrascopeError
+from ..errors import InputError
 from ..report.charts import bar_chart, column_chart, timeline_chart
 from ..report.charts_graph import story_timeline
 from . import queries
