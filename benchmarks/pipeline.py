@@ -13,7 +13,7 @@ per run. Prints documents/s end to end and where the time went:
   processes, so stage docs/s is per worker);
 - main process: reading, duplicate linking (``text_hash``,
   ``minhash_signature``, ``DedupIndex.check_and_add``) and the store
-  (``save``, ``record_source``, ``add_duplicate``, ``source_done``, run rows,
+  (``save``, ``record_source``, ``add_duplicate``, ``stored_source``, ``replaceable``, run rows,
   close), timed by wrapping those functions here, not by changing the engine;
 - peak RSS of the main process and of the largest worker (``getrusage``).
 """
@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_FOLDER = HERE.parent.parent / "shared" / "data" / "polnear" / "train" / "text"
-STORE_METHODS = ("save", "record_source", "add_duplicate", "source_done", "signatures", "start_run", "finish_run", "close")
+STORE_METHODS = ("save", "record_source", "add_duplicate", "stored_source", "replaceable", "signatures", "start_run", "finish_run", "close")
 
 
 def timed(fn: Callable, seconds: Counter, key: str) -> Callable:

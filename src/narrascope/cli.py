@@ -151,7 +151,7 @@ def analyze(sources, db, workers, engine, address, shards_out, profile, config_p
       narrascope analyze --examples
       narrascope analyze pages/ --db corpus.duckdb --workers 2
       narrascope analyze export.jsonl --field-map text=body,published=date
-    narrascope analyze texts/ --metadata metadata.tsv      # outlet, date, title per file
+      narrascope analyze texts/ --metadata metadata.tsv      # outlet, date, title per file
       narrascope analyze urls.txt https://example.org/article.html
       narrascope analyze pages/ --taxonomy my_narratives.yaml
       narrascope analyze feeds.txt --profile fast          # no transformer: actors, quotes, tone

@@ -227,8 +227,8 @@ def stories(db: str, window_days: int, min_outlets: int, threshold: float | None
         out.print(t)
 
 
-_LAYER_CHOICES = {"all": ("narrative", "subnarrative", "user_narrative"), "narratives": ("narrative",),
-                  "subnarratives": ("subnarrative",), "taxonomy": ("user_narrative",)}
+_LAYER_CHOICES = {"all": None, "narratives": ("narrative",), "subnarratives": ("subnarrative",),
+                  "taxonomy": ("user_narrative",)}  # None: every narrative layer (corpus.spread.LAYERS)
 
 
 @click.command("narratives")
@@ -252,10 +252,10 @@ def narratives(db: str, which: str, min_outlets: int, top: int, as_json: bool) -
       narrascope narratives
       narrascope narratives --which taxonomy --min-outlets 2
     """
-    from .corpus.spread import narrative_spread, path_text
+    from .corpus.spread import LAYERS, narrative_spread, path_text
 
     with _open(db) as store:
-        found = narrative_spread(store, _LAYER_CHOICES[which], min_outlets)[:top]
+        found = narrative_spread(store, _LAYER_CHOICES[which] or LAYERS, min_outlets)[:top]
     if as_json:
         for spread in found:
             click.echo(json.dumps(spread.to_dict(), ensure_ascii=False))

@@ -68,9 +68,7 @@ def search(query: tuple[str, ...], db: str, outlet: str | None, date_from: str |
       narrascope search --actor Lukashenka sanctions
       narrascope search --from 2022-02 --to 2022-03 --json
     """
-    from .web.search import SearchFilters, SearchIndex, search_store
-
-    from .web.search import query_terms
+    from .web.search import SearchFilters, SearchIndex, query_terms, search_store
 
     text = " ".join(query)
     index = SearchIndex(terms=query_terms(text))  # a one-off search: only the query's words are indexed

@@ -55,37 +55,32 @@ class NarrativeSpread:
         return {**asdict(self), "outlets": self.outlets}
 
 
-def _day(published: str | None) -> str | None:
-    """The ISO day of a stored date or timestamp; None when absent or unreadable."""
-    ordinal = day_number(published)
+def _iso(ordinal: int | None) -> str | None:
     return dt.date.fromordinal(ordinal).isoformat() if ordinal else None
 
 
 def narrative_spread(store, layers: tuple[str, ...] = LAYERS, min_outlets: int = 1) -> list[NarrativeSpread]:
     """Every narrative of ``layers`` carried by at least ``min_outlets`` outlets: the most widely
     carried first (outlets, then documents), then by first appearance."""
-    found: dict[tuple[str, str], list[tuple[str, str, str, str | None]]] = {}
+    found: dict[tuple[str, str], list[tuple[str, str, int | None]]] = {}  # (doc id, outlet, day number)
     names: dict[tuple[str, str], str] = {}
     for layer, label, name, doc_id, outlet, published in store.query(_SQL, [list(layers)]):
-        found.setdefault((layer, label), []).append((doc_id, outlet, _day(published) or "", published))
+        found.setdefault((layer, label), []).append((doc_id, outlet, day_number(published)))
         names[(layer, label)] = name
     spreads = []
     for (layer, label), docs in found.items():
-        docs.sort(key=lambda d: (d[2] == "", d[2], d[0]))  # dated first, by day
-        by_outlet: dict[str, list[tuple[str, str, str, str | None]]] = {}
+        docs.sort(key=lambda d: (d[2] is None, d[2] or 0, d[0]))  # dated first, by day
+        by_outlet: dict[str, list[tuple[str, str, int | None]]] = {}
         for doc in docs:
             by_outlet.setdefault(doc[1], []).append(doc)
         if len(by_outlet) < min_outlets:
             continue
-        first_day = docs[0][2] or None
-        arrivals = []
-        for outlet, own in by_outlet.items():  # in order of each outlet's first document
-            day = own[0][2] or None
-            lag = (dt.date.fromisoformat(day) - dt.date.fromisoformat(first_day)).days if day and first_day else None
-            arrivals.append(Arrival(outlet, day, lag, len(own), own[0][0]))
+        first = docs[0][2]
+        arrivals = [Arrival(outlet, _iso(own[0][2]), own[0][2] - first if own[0][2] and first else None, len(own), own[0][0])
+                    for outlet, own in by_outlet.items()]  # in order of each outlet's first document
         spreads.append(NarrativeSpread(
-            layer, label, names[(layer, label)], len(docs), first_day, docs[0][1] if first_day else None, arrivals,
-            [(d[2], d[1]) for d in docs if d[2]]))
+            layer, label, names[(layer, label)], len(docs), _iso(first), docs[0][1] if first else None, arrivals,
+            [(_iso(d[2]), d[1]) for d in docs if d[2]]))
     spreads.sort(key=lambda s: (-s.outlets, -s.documents, s.first_seen is None, s.first_seen or "", s.name))
     return spreads
 

@@ -390,11 +390,12 @@ def run_analysis(
             stats.read += 1
             fp = item.meta.get("fingerprint") if engine == "shards" else None
             fp = fp or fingerprint(item)
-            if not force and store.source_done(item.source, fp):
+            stored = store.stored_source(item.source)
+            if not force and stored is not None and stored.fingerprint == fp:
                 # The same input: skipped when this analysis stored it, analysed again when this run
                 # only adds stages to the stored analysis, else kept as stored (--force re-analyses).
                 # Shards were analysed elsewhere: their fingerprint alone decides.
-                how = "same" if engine == "shards" else compare_analyses(store.source_analysis(item.source), analysis)
+                how = "same" if engine == "shards" else compare_analyses(stored.analysis, analysis)
                 if how == "same":
                     stats.unchanged += 1
                     notify(item.source, "unchanged", None)
@@ -403,9 +404,8 @@ def run_analysis(
                     stats.kept.append((item.source, how))
                     notify(item.source, "kept", how)
                     continue
-            previous = store.source_document(item.source)
-            if previous:  # a changed input (or --force): its new version replaces what was stored for it
-                item.meta["replaces"] = previous
+            if stored is not None and stored.doc_id:  # a changed input (or --force): its new version replaces it
+                item.meta["replaces"] = stored.doc_id
             item.meta["fingerprint"] = fp
             yield item
 

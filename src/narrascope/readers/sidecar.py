@@ -22,9 +22,10 @@ from ..document import Document
 from ..errors import ConfigError
 from .encoding import DecodeError, decode_bytes
 from .metadata import author_list, iso_date
+from .tabular import ALIASES, _guess_delimiter, _lookup
 
-KEY_ALIASES = ("file", "filename", "file_name", "path", "filepath", "file_path")
 APPLIED = ("title", "published", "outlet", "authors", "url")
+_EMPTY = (None, "", "None")  # "None": how some exports (PolNeAR's metadata.tsv) write a missing value
 MAX_TABLE_BYTES = 200_000_000
 
 
@@ -33,6 +34,7 @@ class Sidecar:
     """The rows of a metadata table by file key, and what matched during a run."""
 
     path: str
+    folder: Path  # the table's folder, resolved: file paths in the table may be relative to it
     rows: dict[str, dict] = field(default_factory=dict)  # key -> {field: value}
     ambiguous: set[str] = field(default_factory=set)  # keys more than one row gives (file names in two folders)
     matched: int = 0
@@ -44,7 +46,7 @@ class Sidecar:
         name without the extension (the first that a single row gives)."""
         candidates = [_norm(str(path))]
         try:
-            candidates.append(_norm(str(path.resolve().relative_to(Path(self.path).resolve().parent))))
+            candidates.append(_norm(str(path.resolve().relative_to(self.folder))))
         except ValueError:
             pass
         candidates += [path.name.lower(), _stem(path.name)]
@@ -81,8 +83,6 @@ class Sidecar:
 
 def load_sidecar(path: str, field_map: dict[str, str] | None = None) -> Sidecar:
     """Read a metadata table; ConfigError naming the file and the problem when it cannot serve."""
-    from .tabular import ALIASES, _guess_delimiter, _lookup
-
     file = Path(path).expanduser()
     if not file.is_file():
         raise ConfigError(f"{path}: no such metadata table")
@@ -93,18 +93,17 @@ def load_sidecar(path: str, field_map: dict[str, str] | None = None) -> Sidecar:
         text, _ = decode_bytes(data)
     except DecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    records = _records(text.lstrip("\ufeff"), str(file), _guess_delimiter)
+    records = _records(text.lstrip("\ufeff"), str(file))
     if not records:
         raise ConfigError(f"{path}: the metadata table has no rows")
     columns = list(records[0])
     key_column = (field_map or {}).get("file") or next(
-        (c for c in columns if c.strip().lower() in KEY_ALIASES), None)
+        (c for c in columns if c.strip().lower() in ALIASES["file"]), None)
     if key_column is None or key_column not in columns:
-        raise ConfigError(f"{path}: no column names the files (looked for {', '.join(KEY_ALIASES)}"
+        raise ConfigError(f"{path}: no column names the files (looked for {', '.join(ALIASES['file'])}"
                           f"{' and ' + repr(key_column) if key_column else ''}; columns: {', '.join(columns[:15])}); "
                           "name it with --field-map file=COLUMN")
-    aliases = {name: ALIASES[name] for name in APPLIED}
-    sidecar = Sidecar(str(path))
+    sidecar = Sidecar(str(path), file.resolve().parent)
     for record in records:
         key = str(record.get(key_column) or "").strip()
         if not key:
@@ -113,9 +112,8 @@ def load_sidecar(path: str, field_map: dict[str, str] | None = None) -> Sidecar:
         row: dict = {}
         unparsed: dict[str, str] = {}
         for name in APPLIED:
-            value = _lookup(record, lowered, name, field_map) if (field_map and name in field_map) else next(
-                (lowered[c] for c in aliases[name] if lowered.get(c) not in (None, "", "None")), None)
-            if value in (None, "", "None"):
+            value = _lookup(record, lowered, name, field_map, _EMPTY)
+            if value in _EMPTY:
                 continue
             if name == "published":
                 parsed = iso_date(value)
@@ -137,7 +135,7 @@ def load_sidecar(path: str, field_map: dict[str, str] | None = None) -> Sidecar:
     return sidecar
 
 
-def _records(text: str, source: str, guess_delimiter) -> list[dict]:
+def _records(text: str, source: str) -> list[dict]:
     first = text.strip().split("\n", 1)[0] if text.strip() else ""
     if first.startswith("{"):
         records = []
@@ -150,7 +148,7 @@ def _records(text: str, source: str, guess_delimiter) -> list[dict]:
                 if isinstance(record, dict):
                     records.append(record)
         return records
-    delimiter = "\t" if source.lower().endswith(".tsv") else guess_delimiter(first)
+    delimiter = "\t" if source.lower().endswith(".tsv") else _guess_delimiter(first)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         return [{k.strip(): v for k, v in row.items() if k is not None} for row in reader]
@@ -163,7 +161,5 @@ def _norm(path: str) -> str:
 
 
 def _stem(name: str) -> str:
-    name = name.lower()
-    for suffix in (".gz",):
-        name = name.removesuffix(suffix)
+    name = name.lower().removesuffix(".gz")
     return name.rsplit(".", 1)[0] if "." in name else name

@@ -21,7 +21,8 @@ from .options import ReadOptions, size_problem
 from .sniff import looks_like_html_fragment
 from .urls import is_url
 
-FIELDS = ("text", "html", "url", "title", "published", "outlet", "authors", "id", "file")
+FIELDS = ("text", "html", "url", "title", "published", "outlet", "authors", "id")
+MAPPABLE = (*FIELDS, "file")  # "file": the column of a metadata table naming the files (readers/sidecar.py)
 
 # Column names tried, in order, when the field map does not name one.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -33,7 +34,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "outlet": ("outlet", "source", "site", "domain", "publisher"),
     "authors": ("authors", "author"),
     "id": ("id",),
-    "file": ("file", "filename", "path"),  # the file a metadata table's row is about (readers/sidecar.py)
+    "file": ("file", "filename", "file_name", "path", "filepath", "file_path"),
 }
 
 # Keys under which JSON exports commonly wrap their list of records.
@@ -43,8 +44,8 @@ _WRAPPER_KEYS = ("articles", "items", "records", "documents", "data", "results",
 def check_field_map(field_map: dict[str, str] | None) -> None:
     """ConfigError for a field map that names a field we do not have."""
     for field in field_map or {}:
-        if field not in FIELDS:
-            raise ConfigError(f"unknown field {field!r} in the field map; fields: {', '.join(FIELDS)}")
+        if field not in MAPPABLE:
+            raise ConfigError(f"unknown field {field!r} in the field map; fields: {', '.join(MAPPABLE)}")
 
 
 def read_jsonl(path: Path, options: ReadOptions) -> Iterator[Document | InputError]:
@@ -216,11 +217,13 @@ def record_to_document(record: Any, source: str, options: ReadOptions) -> Docume
     return doc
 
 
-def _lookup(record: dict, lowered: dict, field: str, field_map: dict[str, str] | None) -> Any:
+def _lookup(record: dict, lowered: dict, field: str, field_map: dict[str, str] | None,
+            empty: tuple = (None, "")) -> Any:
+    """The mapped column's value, else the first alias column whose value is not ``empty``."""
     if field_map and field in field_map:
         return _get_path(record, field_map[field])
     for column in ALIASES[field]:
-        if lowered.get(column) not in (None, ""):
+        if lowered.get(column) not in empty:
             return lowered[column]
     return None
 

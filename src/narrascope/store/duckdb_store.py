@@ -17,7 +17,7 @@ from dataclasses import fields
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import numpy as np
@@ -151,6 +151,16 @@ _WRITE_ORDER = (
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 
 
+
+class StoredSource(NamedTuple):
+    """What the store holds for one input (``sources`` rows stored as ok or duplicate)."""
+
+    fingerprint: str | None
+    # the run's versions["analysis"] ("stage+stage+...@digest", see engines.local.analysis_id), or for
+    # documents stored before narrascope recorded it, its stage list alone
+    analysis: str | None
+    doc_id: str | None
+
 class Store:
     """A narrascope corpus in one DuckDB file. Use as a context manager."""
 
@@ -163,8 +173,8 @@ class Store:
         # transaction (one statement per batch instead of ~5-10 ms per row); see docs/STORE.md.
         self._pending_sources: dict[str, tuple] = {}
         self._pending_links: dict[tuple[str, str], tuple] = {}
-        # source -> (fingerprint, the analysis its document came from: see source_analysis), loaded on first use
-        self._done_sources: dict[str, tuple[str | None, str | None, str | None]] | None = None
+        # source -> StoredSource (fingerprint, analysis, document id), loaded on first use
+        self._done_sources: dict[str, StoredSource] | None = None
         self._run_analysis: str | None = None  # this Store's current run's, from start_run
         self._con = _connect(self.path, read_only)
         try:
@@ -444,7 +454,7 @@ class Store:
             self._pending_sources[source] = (source, doc_id, status, problem, fingerprint, _utcnow())
             if self._done_sources is not None:
                 if status in ("ok", "duplicate"):
-                    self._done_sources[source] = (fingerprint, self._run_analysis, doc_id)
+                    self._done_sources[source] = StoredSource(fingerprint, self._run_analysis, doc_id)
                 else:
                     self._done_sources.pop(source, None)
             if len(self._pending_sources) >= _MAX_PENDING:
@@ -452,23 +462,14 @@ class Store:
 
     def source_done(self, source: str, fingerprint: str) -> bool:
         """True if this exact input (same source, same fingerprint) was already stored."""
-        with self._lock:
-            done = self._sources_done().get(source)
-            return fingerprint is not None and done is not None and done[0] == fingerprint
+        stored = self.stored_source(source)
+        return fingerprint is not None and stored is not None and stored.fingerprint == fingerprint
 
-    def source_analysis(self, source: str) -> str | None:
-        """The analysis the stored document of ``source`` came from: the run's ``versions["analysis"]``
-        (``"stage+stage+...@digest"``, see ``engines.local.analysis_id``), or for documents stored
-        before narrascope recorded it, its stage list alone; None when nothing is stored for it."""
+    def stored_source(self, source: str) -> StoredSource | None:
+        """What is stored for ``source`` (whatever its fingerprint): its fingerprint, the analysis its document
+        came from and the document's id; None when nothing is."""
         with self._lock:
-            done = self._sources_done().get(str(source))
-            return done[1] if done is not None else None
-
-    def source_document(self, source: str) -> str | None:
-        """The id of the document stored for ``source`` (whatever its fingerprint); None when none is."""
-        with self._lock:
-            done = self._sources_done().get(str(source))
-            return done[2] if done is not None else None
+            return self._sources_done().get(str(source))
 
     def replaceable(self, doc_id: str, source: str) -> bool:
         """Whether ``doc_id``, the stored document of ``source``, may give way to a new version of that
@@ -480,8 +481,8 @@ class Store:
                 "SELECT 1 FROM sources WHERE doc_id = ? AND source <> ? UNION ALL "
                 "SELECT 1 FROM duplicates WHERE duplicate_of = ? LIMIT 1", [doc_id, str(source), doc_id]).fetchall()
 
-    def _sources_done(self) -> dict[str, tuple[str | None, str | None, str | None]]:
-        """source -> (fingerprint, analysis, doc id) of every input stored (the lock held by the caller).
+    def _sources_done(self) -> dict[str, StoredSource]:
+        """source -> StoredSource of every input stored (the lock held by the caller).
         One query, then lookups in memory: a re-run asks this for every input."""
         if self._done_sources is None:
             rows = self._conn().execute(
@@ -490,10 +491,10 @@ class Store:
                 " FROM sources s LEFT JOIN documents d ON d.id = s.doc_id WHERE s.status IN ('ok', 'duplicate')"
             ).fetchall()
             # a handful of distinct analyses over many sources: one string object each
-            self._done_sources = {src: (fp, sys.intern(a) if a else None, doc) for src, fp, a, doc in rows}
+            self._done_sources = {src: StoredSource(fp, sys.intern(a) if a else None, doc) for src, fp, a, doc in rows}
             for src, doc, status, _, fp, _ in self._pending_sources.values():
                 if status in ("ok", "duplicate"):
-                    self._done_sources[src] = (fp, self._run_analysis, doc)
+                    self._done_sources[src] = StoredSource(fp, self._run_analysis, doc)
                 else:
                     self._done_sources.pop(src, None)
         return self._done_sources

@@ -207,6 +207,7 @@ def _add_pages(app: FastAPI, dash: Dashboard) -> None:
     def overview_page(request: Request):
         with dash.handle.open() as store:
             data = queries.overview(store)
+            spreads = narrative_spread(store, min_outlets=2)[:SPREADS_SHOWN]
         tl = data["timeline"]
         charts = {
             "outlets": bar_chart(list(data["by_outlet"].items())),
@@ -215,8 +216,6 @@ def _add_pages(app: FastAPI, dash: Dashboard) -> None:
             "techniques": timeline_chart(tl["buckets"], [(s["name"].replace("_", " "), s["values"]) for s in tl["techniques"]]),
             "narratives": timeline_chart(tl["buckets"], [(s["name"], s["values"]) for s in tl["narratives"]]),
         }
-        with dash.handle.open() as store:
-            spreads = narrative_spread(store, min_outlets=2)[:SPREADS_SHOWN]
         charts["spread"] = story_timeline([(sp.name, sp.dated) for sp in spreads]) if spreads else ""
         return dash.page(request, "overview.html", data=data, charts=charts, title="Overview",
                          spreads=[(sp, path_text(sp)) for sp in spreads])

@@ -141,10 +141,10 @@ class SearchIndex:
             counts: Counter[str] = Counter()
             words = Counter(TOKEN_RE.findall(text.lower()))
             for word, n in words.items():
-                if wanted is None or wanted(word):
+                if wanted is None:
                     counts[stem(word)] += n
-            if wanted is not None:
-                counts = Counter({term: n for term, n in counts.items() if term in self._terms})
+                elif wanted(word) and (term := stem(word)) in self._terms:
+                    counts[term] += n
             docs.append((seq, doc_id, outlet, published, title, language, sum(words.values()), duplicate))
             postings[0].extend([seq] * len(counts))
             postings[1].extend(counts.keys())
