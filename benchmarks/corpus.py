@@ -155,16 +155,16 @@ def time_text_overlap() -> dict:
 
 
 def time_matching(n: int) -> dict:
-    """The block-wise paragraph matching alone on ``n`` random unit vectors (no pair above the threshold)."""
+    """The block-wise paragraph matching alone on ``n`` random unit vectors, every pair compared (no window)."""
     import numpy as np
 
-    from narrascope.corpus.echoes import THRESHOLD, matching_pairs
+    from narrascope.corpus.echoes import THRESHOLD, windowed_pairs
 
     rng = np.random.default_rng(0)
     v = rng.normal(size=(n, 384)).astype(np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     t0 = time.perf_counter()
-    matching_pairs(v, np.arange(n) % 7, THRESHOLD)
+    windowed_pairs(lambda rows: v[rows], np.zeros(n, dtype=np.int64), np.arange(n) % 7, THRESHOLD, None)
     return {f"matching_{n}_paragraphs_s": round(time.perf_counter() - t0, 2)}
 
 if __name__ == "__main__":

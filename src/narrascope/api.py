@@ -76,16 +76,36 @@ class Corpus:
     >>> corpus = Corpus("narrascope.duckdb")
     >>> corpus.analyze(["articles/"])      # doctest: +SKIP
     >>> for doc in corpus: print(doc.title)  # doctest: +SKIP
+    >>> july = corpus.within(date_from="2016-07", date_to="2016-07")  # doctest: +SKIP
+    >>> july.stories(), july.echoes(), july.report("july.html")     # doctest: +SKIP
     """
 
     def __init__(self, path: str | Path = "narrascope.duckdb", *, config: str | None = None):
         self.path = str(path)
         self.config_path = config
+        self.scope = None  # a corpus.scope.Scope: what the read-only views read (see within)
+
+    def within(self, *, date_from: str | None = None, date_to: str | None = None, outlets: list[str] | tuple[str, ...] = ()) -> "Corpus":
+        """The same corpus seen through a scope: every read (iteration, len, search, the corpus views
+        and the report) covers the documents published between two ISO date prefixes, inclusive, of the
+        given outlets. Analysing through it analyses into the whole store."""
+        from .corpus.scope import Scope
+
+        scoped = Corpus(self.path, config=self.config_path)
+        scoped.scope = Scope(date_from, date_to, tuple(outlets))
+        return scoped
 
     def _store(self, read_only: bool = False):
         from .store import Store
 
-        return Store(self.path, read_only=read_only)
+        store = Store(self.path, read_only=read_only)
+        if read_only and self.scope:
+            try:
+                store.restrict(self.scope)
+            except BaseException:
+                store.close()
+                raise
+        return store
 
     def analyze(self, sources: list[str], *, workers: int = 1, options=None, force: bool = False):
         """Analyse files, folders, URLs, feeds, WARC or JSONL/CSV into the corpus; returns run stats."""
@@ -119,7 +139,7 @@ class Corpus:
         from .web.search import SearchFilters, SearchIndex, query_terms, search_store
 
         filters = SearchFilters(outlet, date_from, date_to, technique, narrative, duplicates, actor)
-        index = SearchIndex(terms=query_terms(query))
+        index = SearchIndex(terms=query_terms(query), actors=actor is not None)
         try:
             with self._store(read_only=True) as store:
                 return search_store(store, index, query, filters, limit=limit, offset=offset)
@@ -133,6 +153,27 @@ class Corpus:
 
         with self._store(read_only=True) as store:
             return [s.to_dict() for s in narrative_spread(store, layers or LAYERS, min_outlets)]
+
+    def stories(self, *, window_days: int = 3, min_outlets: int = 2) -> list[dict]:
+        """Stories (documents about one event across outlets) as ``narrascope stories --json`` gives them."""
+        from .corpus.stories import find_stories
+
+        with self._store(read_only=True) as store:
+            return [s.to_dict() for s in find_stories(store, window_days=window_days, min_outlets=min_outlets)]
+
+    def echoes(self, *, window_days: int | None = 30) -> list[dict]:
+        """Echo chains (paragraphs repeated or paraphrased across outlets) as ``narrascope echoes --json`` gives them."""
+        from .corpus.echoes import find_echoes
+
+        with self._store(read_only=True) as store:
+            return [e.to_dict() for e in find_echoes(store, window_days=window_days)]
+
+    def outlets(self) -> list[dict]:
+        """Outlet profiles as ``narrascope outlets --json`` gives them."""
+        from .corpus.outlets import outlet_profiles
+
+        with self._store(read_only=True) as store:
+            return [p.to_dict() for p in outlet_profiles(store)]
 
     def stats(self) -> dict[str, Any]:
         with self._store(read_only=True) as store:
@@ -150,7 +191,7 @@ class Corpus:
         from .report import write_report
 
         with self._store(read_only=True) as store:
-            return write_report(store, path)
+            return write_report(store, path, self.scope.describe() if self.scope else "")
 
     def __repr__(self) -> str:
-        return f"Corpus({self.path!r})"
+        return f"Corpus({self.path!r})" + (f".within({self.scope.describe()})" if self.scope else "")

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
+from .cli_corpus import _open, _scope_options
 from .errors import NarrascopeError
 
 DEFAULT_DB = "narrascope.duckdb"
@@ -400,16 +401,23 @@ def show(doc_id, db, as_json):
 @_db_option
 @click.option("-o", "--output", default="report.html", show_default=True, type=click.Path(dir_okay=False),
               help="Where to write the self-contained HTML report.")
-def report(db, output):
-    """Write a self-contained HTML report of the corpus (no network needed to view it)."""
-    from .report import write_report
-    from .store import Store
+@_scope_options
+def report(db, output, scope):
+    """Write a self-contained HTML report of the corpus (no network needed to view it).
 
-    if not Path(db).exists():
-        raise click.ClickException(f"{db}: no such store; run `narrascope analyze ...` first")
-    with Store(db, read_only=True) as store:
-        n = write_report(store, output)
-    console.print(f"wrote {output} ({n} documents)")
+    \b
+    Examples:
+      narrascope report -o report.html
+      narrascope report --from 2016-07 --to 2016-07 -o july.html     # one month
+      narrascope report --outlet nyt --outlet breitbart -o two.html  # two outlets side by side
+    """
+    from .report import write_report
+
+    with _open(db, scope) as store:
+        if scope and not store.count():
+            raise click.ClickException(f"{db}: no documents {scope.describe()}")
+        n = write_report(store, output, scope.describe())
+    console.print(f"wrote {output} ({n} documents{', ' + scope.describe() if scope else ''})")
 
 
 @cli.command()

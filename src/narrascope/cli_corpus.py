@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -23,15 +26,65 @@ def _db_option(f):
                         help="The DuckDB file that holds the corpus.")(f)
 
 
-def _open(db: str):
+def _open(db: str, scope=None):
+    """The store at ``db``, read-only; restricted to ``scope`` (a corpus.scope.Scope) when one is given."""
     from .store import Store
 
     if not Path(db).exists():
         raise click.ClickException(f"{db}: no such store; run `narrascope analyze ...` first")
     try:
-        return Store(db, read_only=True)
+        store = Store(db, read_only=True)
     except NarrascopeError as exc:
         raise click.ClickException(str(exc)) from exc
+    if scope:
+        try:
+            if scope.outlets:
+                stored = [o for (o,) in store.query("SELECT DISTINCT outlet FROM documents WHERE outlet IS NOT NULL ORDER BY 1")]
+                scope = replace(scope, outlets=tuple(_check_choice("outlet", o, stored) for o in scope.outlets))
+            store.restrict(scope)
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+def _check_choice(kind: str, value: str | None, choices: list[str]) -> str | None:
+    """``value`` as stored (case-insensitive match), or a clear error listing what the store holds."""
+    if value is None:
+        return None
+    for choice in choices:
+        if choice.lower() == value.lower():
+            return choice
+    if not choices:
+        raise click.UsageError(f"no {kind} is stored in this corpus, so --{kind} {value!r} matches nothing")
+    close = difflib.get_close_matches(value, choices, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; stored: {', '.join(choices[:12])}" + (" …" if len(choices) > 12 else "")
+    raise click.UsageError(f"unknown {kind} {value!r}{hint}")
+
+
+def _scope_options(f):
+    """--from, --to and --outlet: the part of the corpus a view reads, passed on as ``scope`` (a Scope)."""
+    @functools.wraps(f)
+    def with_scope(*args, date_from=None, date_to=None, scope_outlets=(), **kwargs):
+        from .corpus.scope import Scope, ScopeError
+
+        try:
+            scope = Scope(date_from, date_to, tuple(scope_outlets))
+        except ScopeError as exc:
+            raise click.UsageError(str(exc)) from exc
+        return f(*args, scope=scope, **kwargs)
+
+    with_scope = click.option("--outlet", "scope_outlets", multiple=True, metavar="NAME",
+                              help="Only documents of this outlet (repeat for several).")(with_scope)
+    with_scope = click.option("--to", "date_to", default=None, metavar="DATE",
+                              help="Only documents published on or before DATE (a prefix as for --from).")(with_scope)
+    return click.option("--from", "date_from", default=None, metavar="DATE",
+                        help="Only documents published on or after DATE (2024, 2024-03 or 2024-03-05).")(with_scope)
+
+
+def _in(db: str, scope) -> str:
+    """ "corpus.duckdb" or "corpus.duckdb, published 2016-05 to 2016-05, outlet nyt"."""
+    return f"{db}, {scope.describe()}" if scope else db
 
 
 def _when(value: str | None, day_only: bool = False) -> str:
@@ -101,7 +154,8 @@ def _profile_rows(profiles) -> list[tuple[str, list[str]]]:
 @click.option("--compare", "compare", is_flag=True, help="Compare the outlets named after it (two or more) side by side.")
 @click.argument("names", nargs=-1, metavar="[OUTLET]...")
 @click.option("--json", "as_json", is_flag=True, help="Print the profiles (or the comparison) as JSON.")
-def outlets(db: str, compare: bool, names: tuple[str, ...], as_json: bool) -> None:
+@_scope_options
+def outlets(db: str, compare: bool, names: tuple[str, ...], as_json: bool, scope) -> None:
     """Outlet profiles: articles, technique density and mix, genre, frames, narratives, actors (roles, tone), quoted speakers.
 
     With --compare A B ... the named outlets are shown side by side, with how
@@ -111,6 +165,7 @@ def outlets(db: str, compare: bool, names: tuple[str, ...], as_json: bool) -> No
     \b
     Examples:
       narrascope outlets
+      narrascope outlets --from 2016-07 --to 2016-08     # what they published in those two months
       narrascope outlets --compare nyt breitbart
     """
     from .corpus.outlets import compare_outlets, outlet_profiles
@@ -120,7 +175,7 @@ def outlets(db: str, compare: bool, names: tuple[str, ...], as_json: bool) -> No
         raise click.UsageError("--compare needs at least two outlet names, e.g. --compare nyt breitbart")
     if names and not comparing:
         raise click.UsageError("outlet names are given with --compare A B ...")
-    with _open(db) as store:
+    with _open(db, scope) as store:
         try:
             result = compare_outlets(store, list(names)) if comparing else outlet_profiles(store)
         except NarrascopeError as exc:
@@ -132,10 +187,10 @@ def outlets(db: str, compare: bool, names: tuple[str, ...], as_json: bool) -> No
     profiles = result.profiles if comparing else result
     out = _console()
     if not profiles:
-        out.print(f"no documents in {escape(db)}")
+        out.print(f"no documents in {escape(_in(db, scope))}")
         return
     if comparing:
-        table = Table(title=f"outlets compared ({escape(db)})", header_style="bold", show_lines=True)
+        table = Table(title=f"outlets compared ({escape(_in(db, scope))})", header_style="bold", show_lines=True)
         table.add_column("")
         for p in profiles:
             table.add_column(escape(p.outlet), overflow="fold")
@@ -164,7 +219,7 @@ def outlets(db: str, compare: bool, names: tuple[str, ...], as_json: bool) -> No
         else:
             out.print("[dim]no difference stands out[/]")
         return
-    table = Table(title=f"outlets in {escape(db)}", header_style="bold")
+    table = Table(title=f"outlets in {escape(_in(db, scope))}", header_style="bold")
     for name, justify in (("outlet", "left"), ("articles", "right"), ("words", "right"), ("dates", "left"),
                           ("tech./1k", "right"), ("technique mix", "left"), ("frames", "left"), ("top actors", "left"),
                           ("quoted", "left")):
@@ -187,18 +242,24 @@ def outlets(db: str, compare: bool, names: tuple[str, ...], as_json: bool) -> No
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many stories to list.")
 @click.option("--tell", is_flag=True, help="Also show how each outlet told each listed story.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per story on stdout (with how each outlet told it).")
-def stories(db: str, window_days: int, min_outlets: int, threshold: float | None, top: int, tell: bool, as_json: bool) -> None:
+@_scope_options
+def stories(db: str, window_days: int, min_outlets: int, threshold: float | None, top: int, tell: bool, as_json: bool, scope) -> None:
     """Stories: articles about the same event across outlets, with who told it first.
 
     Needs document vectors (the `vectors` stage in the analyze pipeline).
+
+    \b
+    Examples:
+      narrascope stories
+      narrascope stories --from 2016-07-25 --to 2016-07-31 --tell   # last week's stories, outlet by outlet
     """
     from .corpus.stories import THRESHOLD, find_stories, how_outlets_told
 
-    with _open(db) as store:
+    with _open(db, scope) as store:
         found = find_stories(store, window_days=window_days, threshold=THRESHOLD if threshold is None else threshold,
                              min_outlets=min_outlets)[:top]
         tellings = {s.id: how_outlets_told(store, s) for s in found} if (tell or as_json) else {}
-        has_vectors = bool(store.vectors("document")[0]) if not found else True
+        has_vectors = store.has_vectors("document") if not found else True
     if as_json:
         for s in found:
             click.echo(json.dumps({**s.to_dict(), "tellings": [t.to_dict() for t in tellings[s.id]]}, ensure_ascii=False))
@@ -208,7 +269,7 @@ def stories(db: str, window_days: int, min_outlets: int, threshold: float | None
         out.print("no document vectors stored (add the `vectors` stage to the analyze pipeline)" if not has_vectors
                   else f"no story told by at least {min_outlets} outlets")
         return
-    table = Table(title=f"stories in {escape(db)} (window {window_days} days, ≥{min_outlets} outlets)", header_style="bold")
+    table = Table(title=f"stories in {escape(_in(db, scope))} (window {window_days} days, ≥{min_outlets} outlets)", header_style="bold")
     for name, justify in (("id", "left"), ("story", "left"), ("docs", "right"), ("outlets", "left"), ("first seen", "left")):
         table.add_column(name, justify=justify, overflow="fold")
     for s in found:
@@ -239,7 +300,8 @@ _LAYER_CHOICES = {"all": None, "narratives": ("narrative",), "subnarratives": ("
               help="Only narratives carried by at least this many outlets.")
 @click.option("--top", type=click.IntRange(min=1), default=30, show_default=True, help="How many narratives to list.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per narrative on stdout (every outlet, with dates).")
-def narratives(db: str, which: str, min_outlets: int, top: int, as_json: bool) -> None:
+@_scope_options
+def narratives(db: str, which: str, min_outlets: int, top: int, as_json: bool, scope) -> None:
     """How narratives travel: for each narrative, the outlet that carried it first,
     and which outlets took it up and how many days later.
 
@@ -251,10 +313,11 @@ def narratives(db: str, which: str, min_outlets: int, top: int, as_json: bool) -
     Examples:
       narrascope narratives
       narrascope narratives --which taxonomy --min-outlets 2
+      narrascope narratives --from 2016-07 --outlet nyt --outlet breitbart
     """
     from .corpus.spread import LAYERS, narrative_spread, path_text
 
-    with _open(db) as store:
+    with _open(db, scope) as store:
         found = narrative_spread(store, _LAYER_CHOICES[which] or LAYERS, min_outlets)[:top]
     if as_json:
         for spread in found:
@@ -265,7 +328,7 @@ def narratives(db: str, which: str, min_outlets: int, top: int, as_json: bool) -
         out.print(f"no narrative carried by at least {min_outlets} outlet{'s' if min_outlets > 1 else ''}"
                   " (are the narratives stage or a --taxonomy in the analysis?)")
         return
-    table = Table(title=f"how narratives spread in {escape(db)}", header_style="bold")
+    table = Table(title=f"how narratives spread in {escape(_in(db, scope))}", header_style="bold")
     for name, justify in (("narrative", "left"), ("docs", "right"), ("outlets", "right"), ("first carried, then taken up by", "left")):
         table.add_column(name, justify=justify, overflow="fold")
     for s in found:
@@ -278,19 +341,33 @@ def narratives(db: str, which: str, min_outlets: int, top: int, as_json: bool) -
 @_db_option
 @click.option("--threshold", type=click.FloatRange(-1, 1), default=None, help="Paragraph similarity that counts as an echo (default: tuned).")
 @click.option("--min-chars", type=click.IntRange(min=1), default=None, help="Shortest paragraph considered (default 80).")
+@click.option("--window-days", default="30", show_default=True, metavar="DAYS|any",
+              help="Paraphrases (similar vectors, few shared words) count only when published within DAYS of each other; "
+                   "copies and edited copies count at any time. 'any': no limit (compares every paragraph with every other).")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many echo chains to list.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per echo chain on stdout.")
-def echoes(db: str, threshold: float | None, min_chars: int | None, top: int, as_json: bool) -> None:
+@_scope_options
+def echoes(db: str, threshold: float | None, min_chars: int | None, window_days: str, top: int, as_json: bool, scope) -> None:
     """Echoed passages: paragraphs repeated or paraphrased by other outlets, with who had them first.
 
     Needs paragraph vectors (the `vectors` stage in the analyze pipeline).
+
+    \b
+    Examples:
+      narrascope echoes
+      narrascope echoes --from 2016-07 --to 2016-07 --json > july.jsonl
+      narrascope echoes --window-days any    # paraphrases however far apart (slow on a large corpus)
     """
     from .corpus.echoes import MIN_CHARS, THRESHOLD, find_echoes, propagation_edges
 
-    with _open(db) as store:
+    window = None if window_days.strip().lower() == "any" else window_days.strip()
+    if window is not None and not window.isdigit():
+        raise click.UsageError(f"--window-days {window_days!r}: give a number of days (0 or more) or 'any'")
+    with _open(db, scope) as store:
         found = find_echoes(store, threshold=THRESHOLD if threshold is None else threshold,
-                            min_chars=MIN_CHARS if min_chars is None else min_chars)
-        has_vectors = bool(store.vectors("paragraph")[0]) if not found else True
+                            min_chars=MIN_CHARS if min_chars is None else min_chars,
+                            window_days=None if window is None else int(window))
+        has_vectors = store.has_vectors("paragraph") if not found else True
     edges = propagation_edges(found)
     if as_json:
         for e in found[:top]:
@@ -301,7 +378,7 @@ def echoes(db: str, threshold: float | None, min_chars: int | None, top: int, as
         out.print("no paragraph vectors stored (add the `vectors` stage to the analyze pipeline)" if not has_vectors
                   else "no passage echoed across outlets")
         return
-    table = Table(title=f"echoed passages in {escape(db)} ({len(found)} chains)", header_style="bold", show_lines=True)
+    table = Table(title=f"echoed passages in {escape(_in(db, scope))} ({len(found)} chains)", header_style="bold", show_lines=True)
     for name in ("id", "first seen", "passage", "repeated by"):
         table.add_column(name, overflow="fold")
     for e in found[:top]:

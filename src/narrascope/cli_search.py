@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 
 import click
 from rich.table import Table
 from rich.text import Text
 
-from .cli_corpus import _console, _db_option, _open
+from .cli_corpus import _check_choice, _console, _db_option, _open
 
 SNIPPET_WIDTH = 160
-
-
-def _check_choice(kind: str, value: str | None, choices: list[str]) -> str | None:
-    """``value`` as stored (case-insensitive match), or a clear error listing what the store holds."""
-    if value is None:
-        return None
-    for choice in choices:
-        if choice.lower() == value.lower():
-            return choice
-    if not choices:
-        raise click.UsageError(f"no {kind} is stored in this corpus, so --{kind} {value!r} matches nothing")
-    close = difflib.get_close_matches(value, choices, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; stored: {', '.join(choices[:12])}" + (" …" if len(choices) > 12 else "")
-    raise click.UsageError(f"unknown {kind} {value!r}{hint}")
 
 
 def _actor(value: str | None, index) -> str | None:
@@ -70,8 +55,14 @@ def search(query: tuple[str, ...], db: str, outlet: str | None, date_from: str |
     """
     from .web.search import SearchFilters, SearchIndex, query_terms, search_store
 
+    from .corpus.scope import ScopeError, check_date
+
+    try:
+        date_from, date_to = check_date(date_from, "--from"), check_date(date_to, "--to")
+    except ScopeError as exc:
+        raise click.UsageError(str(exc)) from exc
     text = " ".join(query)
-    index = SearchIndex(terms=query_terms(text))  # a one-off search: only the query's words are indexed
+    index = SearchIndex(terms=query_terms(text), actors=actor is not None)  # one-off: only what this search asks for
     try:
         with _open(db) as store:
             index.refresh(store)

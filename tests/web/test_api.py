@@ -123,22 +123,31 @@ def test_search_ranks_and_filters(client, store):
     assert "<b>Stoltenberg</b>" in page
 
 
-def test_a_one_off_search_finds_what_the_full_index_finds(store):
-    # The CLI and Corpus.search stem only the words that can stem to the query's terms.
+def test_the_store_search_terms_rank_as_an_index_built_in_memory(store):
+    # The store keeps every document's terms (schema 3) and is searched where it lies; a store written before
+    # is indexed in memory, in full (the dashboard) or only for the query's words (the CLI, Corpus.search).
     from narrascope.web.search import SearchFilters, SearchIndex, query_terms, search_store
 
-    full = SearchIndex()
+    assert store.searchable()
+    in_store, in_memory = SearchIndex(), SearchIndex(use_store=False)
     try:
         for q in ("sanctions", "Lukashenko said", "dying trying", "cries", "the", "Россия Лукашенко", "a", "us", ""):
-            one = SearchIndex(terms=query_terms(q))
+            one = SearchIndex(terms=query_terms(q), use_store=False)
             try:
-                for filters in (None, SearchFilters(include_duplicates=True)):
-                    got, want = search_store(store, one, q, filters, limit=500), search_store(store, full, q, filters, limit=500)
-                    assert got == want, q
+                for filters in (None, SearchFilters(include_duplicates=True), SearchFilters(actor="Lukashenka"),
+                                SearchFilters(technique="Loaded_Language", date_from="2024")):
+                    got = search_store(store, in_store, q, filters, limit=500)
+                    assert got == search_store(store, in_memory, q, filters, limit=500), (q, filters)
+                    assert got == search_store(store, one, q, filters, limit=500), (q, filters)
             finally:
                 one.close()
+        assert in_store._in_store and not in_memory._in_store
+        assert (in_store.outlets, in_store.techniques, in_store.narratives, in_store.actors, in_store.actor_spellings) == (
+            in_memory.outlets, in_memory.techniques, in_memory.narratives, in_memory.actors, in_memory.actor_spellings)
+        assert len(in_store.actors) > 5 and in_store.techniques
     finally:
-        full.close()
+        in_store.close()
+        in_memory.close()
 
 
 def test_search_by_actor_under_any_spelling(client, store):

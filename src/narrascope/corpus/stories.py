@@ -91,45 +91,90 @@ def centred(matrix: np.ndarray) -> np.ndarray:
     return (m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)).astype(np.float32)
 
 
+class _Centroids:
+    """Running sums of clusters' vectors, kept as rows of one matrix so that a similarity is one product."""
+
+    def __init__(self, dim: int) -> None:
+        self.sums = np.zeros((64, dim))
+        self.norms = np.zeros(64)
+        self.ids = np.zeros(64, dtype=np.int64)  # the cluster of each row
+        self.size = 0
+
+    def add(self, cluster: int, vector: np.ndarray) -> None:
+        if self.size == len(self.ids):
+            self.sums = np.concatenate([self.sums, np.zeros_like(self.sums)])
+            self.norms = np.concatenate([self.norms, np.zeros_like(self.norms)])
+            self.ids = np.concatenate([self.ids, np.zeros_like(self.ids)])
+        self.sums[self.size] = vector
+        self.norms[self.size] = np.linalg.norm(self.sums[self.size])
+        self.ids[self.size] = cluster
+        self.size += 1
+
+    def join(self, row: int, vector: np.ndarray) -> None:
+        self.sums[row] += vector
+        self.norms[row] = np.linalg.norm(self.sums[row])
+
+    def best(self, vector: np.ndarray, threshold: float) -> int | None:
+        """The row most similar to ``vector`` (the first of equals) when its cosine reaches ``threshold``."""
+        if not self.size:
+            return None
+        sims = self.sums[:self.size] @ vector / np.maximum(self.norms[:self.size], 1e-9)
+        j = int(np.argmax(sims))
+        return j if sims[j] >= threshold else None
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep only ``rows`` (ascending), in order."""
+        n = len(rows)
+        self.sums[:n], self.norms[:n], self.ids[:n] = self.sums[rows], self.norms[rows], self.ids[rows]
+        self.size = n
+
+
 def cluster_documents(days: list[int | None], vectors: np.ndarray, window_days: int, threshold: float) -> list[list[int]]:
-    """Clusters (lists of row indices) by centroid similarity inside a sliding date window; deterministic."""
+    """Clusters (lists of row indices) by centroid similarity inside a sliding date window; deterministic.
+
+    Each dated document (in date order) joins the most similar cluster seen within
+    ``window_days`` (the oldest of equals) or starts one; the clusters still inside
+    the window are the rows of one matrix, pruned once a day. Undated documents then
+    join the most similar cluster of any date.
+    """
     order = sorted((i for i, d in enumerate(days) if d is not None), key=lambda i: (days[i], i))
-    sums: list[np.ndarray] = []
+    dim = vectors.shape[1] if vectors.ndim == 2 else 0
     members: list[list[int]] = []
     last_day: list[int] = []
-    active: list[int] = []  # cluster indices still inside the window, oldest first
+    sums: list[np.ndarray] = []  # every cluster's sum, for the undated documents
+    active = _Centroids(dim)
+    today = None
     for i in order:
         day = days[i]
-        active = [c for c in active if last_day[c] >= day - window_days]
-        best = _best(vectors[i], [sums[c] for c in active], threshold)
-        if best is None:
-            sums.append(vectors[i].astype(np.float64).copy())
+        if day != today:
+            today = day
+            active.keep(np.flatnonzero(np.array([last_day[c] >= day - window_days for c in active.ids[:active.size]], dtype=bool)))
+        row = active.best(vectors[i], threshold)
+        if row is None:
             members.append([i])
             last_day.append(day)
-            active.append(len(members) - 1)
+            sums.append(vectors[i].astype(np.float64))
+            active.add(len(members) - 1, vectors[i])
         else:
-            c = active[best]
-            sums[c] += vectors[i]
+            c = int(active.ids[row])
+            active.join(row, vectors[i])
             members[c].append(i)
             last_day[c] = day
-    for i in (i for i, d in enumerate(days) if d is None):  # undated: by similarity only
-        best = _best(vectors[i], sums, threshold)
-        if best is None:
-            sums.append(vectors[i].astype(np.float64).copy())
-            members.append([i])
-        else:
-            sums[best] += vectors[i]
-            members[best].append(i)
+            sums[c] = active.sums[row].copy()
+    undated = [i for i, d in enumerate(days) if d is None]
+    if undated:  # by similarity only, to clusters of any date
+        every = _Centroids(dim)
+        for c, total in enumerate(sums):
+            every.add(c, total)
+        for i in undated:
+            row = every.best(vectors[i], threshold)
+            if row is None:
+                members.append([i])
+                every.add(len(members) - 1, vectors[i])
+            else:
+                every.join(row, vectors[i])
+                members[int(every.ids[row])].append(i)
     return members
-
-
-def _best(vector: np.ndarray, sums: list[np.ndarray], threshold: float) -> int | None:
-    if not sums:
-        return None
-    centroids = np.stack(sums)
-    sims = centroids @ vector / np.maximum(np.linalg.norm(centroids, axis=1), 1e-9)
-    j = int(np.argmax(sims))
-    return j if sims[j] >= threshold else None
 
 
 def find_stories(store, window_days: int = WINDOW_DAYS, threshold: float = THRESHOLD, min_outlets: int = 1,

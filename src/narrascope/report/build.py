@@ -154,18 +154,20 @@ SECTIONS: list[Callable[[object], Section | None]] = [
 ]
 
 
-def build_report(store) -> str:
+def build_report(store, scope: str = "") -> str:
+    """The report's HTML; ``scope`` says which part of the corpus it covers (a store restricted to it)."""
     sections = [s for s in (fn(store) for fn in SECTIONS) if s is not None]
     return _env().get_template("report.html.j2").render(
         sections=sections,
+        scope=scope,
         total=store.count(),
         version=__version__,
         generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
-def write_report(store, path: str | Path) -> int:
-    html = build_report(store)
+def write_report(store, path: str | Path, scope: str = "") -> int:
+    html = build_report(store, scope)
     path = Path(path)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True)

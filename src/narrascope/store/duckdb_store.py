@@ -25,7 +25,7 @@ import numpy as np
 from ..document import Document, Label, Segment, Span, text_hash
 from ..errors import StoreError
 
-SCHEMA_VERSION = 2  # 2: the vectors table (older stores gain it when opened for writing)
+SCHEMA_VERSION = 3  # 2: the vectors table; 3: search terms (older stores gain them when opened for writing)
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
 SOURCE_STATUSES = ("ok", "duplicate", "problem")
 
@@ -92,6 +92,15 @@ CREATE TABLE IF NOT EXISTS vectors (
     "end" INTEGER NOT NULL,
     vec BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS search_terms (
+    doc_seq BIGINT NOT NULL,
+    term VARCHAR NOT NULL,
+    tf INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS search_docs (
+    doc_seq BIGINT NOT NULL,
+    len INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS duplicates (
     doc_id VARCHAR NOT NULL,
     duplicate_of VARCHAR NOT NULL,
@@ -124,6 +133,9 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 _TABLES = ("documents", "segments", "spans", "labels", "vectors", "duplicates", "signatures", "sources", "runs")
+# Each document's index terms for full-text search (nlp/terms.py), written with it; not counted in stats.
+_SEARCH_TABLES = ("search_terms", "search_docs")
+_CHILD_TABLES = ("segments", "spans", "labels", "vectors", *_SEARCH_TABLES)
 
 _DOC_COLUMNS = (
     "id, seq, source, outlet, url, title, authors, published, language, fetched_at, "
@@ -133,6 +145,8 @@ _SEGMENT_COLUMNS = 'doc_id, doc_seq, idx, start, "end", kind, title, outlet, aut
 _SPAN_COLUMNS = 'doc_id, doc_seq, idx, start, "end", layer, label, score, attrs'
 _LABEL_COLUMNS = "doc_id, doc_seq, idx, layer, label, score, segment, evidence, attrs"
 _VECTOR_COLUMNS = 'doc_id, doc_seq, idx, kind, start, "end", vec'
+_SEARCH_TERM_COLUMNS = "doc_seq, term, tf"
+_SEARCH_DOC_COLUMNS = "doc_seq, len"
 VECTOR_DTYPE = "<f2"  # float16: 768 bytes per 384-d vector, ample precision for cosine similarity
 
 _SIGNATURE_COLUMNS = "doc_id, text_hash, minhash"
@@ -145,6 +159,8 @@ _WRITE_ORDER = (
     ("spans", _SPAN_COLUMNS),
     ("labels", _LABEL_COLUMNS),
     ("vectors", _VECTOR_COLUMNS),
+    ("search_terms", _SEARCH_TERM_COLUMNS),
+    ("search_docs", _SEARCH_DOC_COLUMNS),
     ("signatures", _SIGNATURE_COLUMNS),
 )
 
@@ -209,7 +225,7 @@ class Store:
                     f"{self.path}: store schema version {version} is newer than this narrascope supports "
                     f"({SCHEMA_VERSION}); upgrade narrascope to open it"
                 )
-            if version is not None and (set(_TABLES) <= tables or self.read_only):
+            if version is not None and (set(_TABLES) | set(_SEARCH_TABLES) <= tables or self.read_only):
                 return  # read-only: an older store lacks newer tables; readers treat them as empty
         if self.read_only:
             raise StoreError(f"{self.path}: a DuckDB file but not a narrascope store (no narrascope tables)")
@@ -234,10 +250,81 @@ class Store:
             raise StoreError(f"{self.path}: store is closed")
         return self._con
 
+    def restrict(self, scope: Any) -> int:
+        """Narrow every later read to the documents of ``scope`` (a ``corpus.scope.Scope``); returns how many.
+
+        Temporary views named like the tables (documents, segments, spans, labels,
+        vectors) are put in front of them for this connection, so every query of
+        the corpus views reads the scoped corpus. Only a store opened read-only can
+        be restricted: nothing may be written through the views.
+        """
+        if not self.read_only:
+            raise StoreError(f"{self.path}: only a store opened read-only can be restricted to a scope")
+        where, params = scope.where()
+        with self._lock:
+            con = self._conn()
+            catalog = con.execute("SELECT current_database()").fetchone()[0].replace('"', '""')
+            tables = {r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary").fetchall()}
+            main = f'"{catalog}".main'
+            # A view's text cannot hold parameters: the ids in scope go to a temporary table first.
+            con.execute("CREATE OR REPLACE TEMP TABLE scope_ids AS SELECT id, seq FROM "
+                        f"{main}.documents WHERE {where}", params)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW documents AS SELECT * FROM {main}.documents "
+                        "WHERE seq IN (SELECT seq FROM temp.scope_ids)")
+            for table in _CHILD_TABLES:
+                if table in tables:
+                    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {main}.{table} "
+                                "WHERE doc_seq IN (SELECT seq FROM temp.scope_ids)")
+            return con.execute("SELECT count(*) FROM temp.scope_ids").fetchone()[0]
+
+    def searchable(self) -> bool:
+        """Whether every stored document has its search terms (a store written before schema 3 may not)."""
+        with self._lock:
+            con = self._conn()
+            present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+            if not set(_SEARCH_TABLES) <= present:
+                return False
+            return not con.execute("SELECT count(*) FROM (SELECT 1 FROM documents WHERE seq NOT IN "
+                                   "(SELECT doc_seq FROM search_docs) LIMIT 1)").fetchall()[0][0]
+
+    def add_search_terms(self, batch_size: int = 500) -> int:
+        """Give the stored documents that lack them their search terms (a store from before schema 3); returns how many."""
+        self._require_writable()
+        done = 0
+        while True:
+            with self._lock:
+                con = self._con
+                rows = con.execute("SELECT seq, title, text FROM documents WHERE seq NOT IN (SELECT doc_seq FROM search_docs) "
+                                   "ORDER BY seq LIMIT ?", [batch_size]).fetchall()
+                if not rows:
+                    return done
+                term_rows, len_rows = _search_rows(rows)
+                con.execute("BEGIN")
+                try:
+                    _append(con, "search_terms", _SEARCH_TERM_COLUMNS, _arrays(_SEARCH_TERM_COLUMNS, term_rows, ints=("doc_seq", "tf")))
+                    _append(con, "search_docs", _SEARCH_DOC_COLUMNS, _arrays(_SEARCH_DOC_COLUMNS, len_rows, ints=("doc_seq", "len")))
+                    con.execute("COMMIT")
+                except BaseException:
+                    _rollback(con)
+                    raise
+            done += len(rows)
+
+    def temp_views(self, views: dict[str, str]) -> None:
+        """Create (or replace) temporary views on this connection: name -> SELECT. A name may not be a table's."""
+        clash = set(views) & (set(_TABLES) | set(_SEARCH_TABLES))
+        if clash:
+            raise StoreError(f"a temporary view may not be named like a table: {', '.join(sorted(clash))}")
+        with self._lock:
+            con = self._conn()
+            for name, sql in views.items():
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+
     # -- runs ----------------------------------------------------------------
     def start_run(self, config: dict, versions: dict) -> str:
         """Record the start of a run; returns its id (sortable by start time)."""
         self._require_writable()
+        self.add_search_terms()
         now = _utcnow()
         run_id = now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         with self._lock:
@@ -306,7 +393,7 @@ class Store:
                     con.execute("DELETE FROM signatures WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))", [list(signatures)])
                 first_seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM documents").fetchall()[0][0]
                 tables["documents"]["seq"] += first_seq
-                for table in ("segments", "spans", "labels", "vectors"):
+                for table in _CHILD_TABLES:
                     tables[table]["doc_seq"] += first_seq
                 for table, columns in _WRITE_ORDER:
                     if table in tables:
@@ -408,6 +495,14 @@ class Store:
             for doc_id, hash_, blob in rows:
                 yield doc_id, hash_, np.frombuffer(blob, dtype="<u8").astype(np.uint64)
             after = rows[-1][0]
+
+    def has_vectors(self, kind: str = "document") -> bool:
+        """Whether any embedding of this kind is stored (cheap, unlike :meth:`vectors`)."""
+        with self._lock:
+            con = self._conn()
+            if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'vectors'").fetchall()[0][0]:
+                return False
+            return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM vectors WHERE kind = ? LIMIT 1)", [kind]).fetchall()[0][0])
 
     def vectors(self, kind: str = "document", doc_ids: list[str] | None = None) -> tuple[list[tuple[str, int, int]], np.ndarray]:
         """Stored embeddings of one kind ("document" or "paragraph"): [(doc_id, start, end)] and a float32 matrix.
@@ -568,6 +663,16 @@ class Store:
                 raise StoreError(f"query failed: {e}") from e
             finally:
                 _rollback(con)
+
+    def columns(self, sql: str, params: list | dict | None = None) -> dict[str, np.ndarray]:
+        """Run one read-only SQL statement and return its columns as numpy arrays (for large results)."""
+        with self._lock:
+            con = self._conn()
+            self._flush_pending()
+            try:
+                return con.execute(sql, params).fetchnumpy() if params is not None else con.execute(sql).fetchnumpy()
+            except duckdb.Error as e:
+                raise StoreError(f"query failed: {e}") from e
 
     # -- export --------------------------------------------------------------
     def export(self, path: str | Path, fmt: str) -> int:
@@ -736,7 +841,7 @@ def _last_of_each_id(docs: list[Document]) -> list[Document]:
 def _delete_children(con: duckdb.DuckDBPyConnection, seqs: list[int]) -> None:
     # The BETWEEN bounds let DuckDB skip row groups by their min/max statistics.
     lo, hi = min(seqs), max(seqs)
-    for table in ("segments", "spans", "labels", "vectors"):
+    for table in _CHILD_TABLES:
         con.execute(
             f"DELETE FROM {table} WHERE doc_seq BETWEEN ? AND ? AND doc_seq IN (SELECT unnest(?::BIGINT[]))",
             [lo, hi, seqs],
@@ -783,13 +888,28 @@ def _batch_columns(batch: list[Document], hashes: dict[str, str], run_id: str, v
         (d.id, seq, i, kind, start, end, np.asarray(vec, dtype=VECTOR_DTYPE).tobytes())
         for seq, d in zip(seqs, batch) for i, (kind, start, end, vec) in enumerate(d.cache.get("vectors") or [])
     ]
+    term_rows, len_rows = _search_rows((seq, d.title, d.text) for seq, d in zip(seqs, batch))
     return {
+        "search_terms": _arrays(_SEARCH_TERM_COLUMNS, term_rows, ints=("doc_seq", "tf")),
+        "search_docs": _arrays(_SEARCH_DOC_COLUMNS, len_rows, ints=("doc_seq", "len")),
         "documents": _arrays(_DOC_COLUMNS, doc_rows, ints=("seq",)),
         "vectors": _arrays(_VECTOR_COLUMNS, vector_rows, ints=("doc_seq", "idx", "start", "end")),
         "segments": _arrays(_SEGMENT_COLUMNS, seg_rows, ints=("doc_seq", "idx", "start", "end")),
         "spans": _arrays(_SPAN_COLUMNS, span_rows, ints=("doc_seq", "idx", "start", "end"), floats=("score",)),
         "labels": _arrays(_LABEL_COLUMNS, label_rows, ints=("doc_seq", "idx"), floats=("score",), nullable=("segment",)),
     }
+
+
+def _search_rows(docs) -> tuple[list[tuple], list[tuple]]:
+    """(doc_seq, term, tf) and (doc_seq, words) rows of (seq, title, text) triples: what full-text search ranks by."""
+    from ..nlp.terms import searchable, term_counts
+
+    term_rows, len_rows = [], []
+    for seq, title, text in docs:
+        counts, words = term_counts(searchable(title, text))
+        term_rows.extend((seq, term, n) for term, n in counts.items())
+        len_rows.append((seq, words))
+    return term_rows, len_rows
 
 
 class _AttrsJson(dict):

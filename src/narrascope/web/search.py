@@ -23,39 +23,28 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
+from ..nlp.terms import TOKEN_RE, stem
+
 K1 = 1.2
 B = 0.75
-
-TOKEN_RE = re.compile(r"[^\W_]+")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_STEMS: dict[str, str] = {}
-_STEM_LOCK = threading.Lock()
-
-
-def stem(word: str) -> str:
-    """The index term of one lower-cased word: its Snowball stem (cached)."""
-    found = _STEMS.get(word)
-    if found is None:
-        with _STEM_LOCK:
-            found = _STEMS[word] = _stemmer("russian" if _CYRILLIC.search(word) else "english").stemWord(word)
-    return found
-
-
-_STEMMERS: dict[str, object] = {}
-
-
-def _stemmer(language: str):
-    if language not in _STEMMERS:
-        import snowballstemmer
-
-        _STEMMERS[language] = snowballstemmer.stemmer(language)
-    return _STEMMERS[language]
 
 _DOCS_SQL = """
 SELECT d.seq, d.id, coalesce(d.outlet, '(unknown)'), d.published, d.title, d.language, coalesce(d.title, '') || ' ' || d.text,
        d.id IN (SELECT doc_id FROM duplicates)
 FROM documents d
 """
+# The same tables as the in-memory index, as views over a store that keeps its search terms
+# (schema 3): the BM25 and filter SQL below run unchanged on either.
+_NARRATIVE_LAYERS = "('narrative', 'subnarrative', 'user_narrative')"
+_STORE_VIEWS = {
+    "docs": "SELECT d.seq, d.id, coalesce(d.outlet, '(unknown)') AS outlet, d.published, d.title, d.language, s.len, "
+            "d.id IN (SELECT doc_id FROM duplicates) AS duplicate FROM documents d JOIN search_docs s ON s.doc_seq = d.seq",
+    "postings": "SELECT doc_seq AS seq, term, tf FROM search_terms",
+    "doc_tech": "SELECT DISTINCT doc_seq AS seq, label FROM spans WHERE layer = 'technique'",
+    "doc_narr": "SELECT DISTINCT doc_seq AS seq, label, coalesce(attrs->>'name', label) AS name FROM labels "
+                f"WHERE layer IN {_NARRATIVE_LAYERS} AND label <> 'Other'",
+    "doc_actor": "SELECT DISTINCT doc_seq AS seq, attrs->>'actor' AS actor FROM spans WHERE layer = 'entity' AND attrs->>'actor' IS NOT NULL",
+}
 _BM25_SQL = """
 WITH q AS (SELECT DISTINCT unnest($terms::VARCHAR[]) AS term),
      n AS (SELECT count(*)::DOUBLE AS n, avg(len)::DOUBLE AS avgdl FROM docs),
@@ -110,11 +99,17 @@ def query_terms(text: str) -> list[str]:
 class SearchIndex:
     """BM25 over one store; call :meth:`refresh` with an open store before searching."""
 
-    def __init__(self, terms: list[str] | None = None) -> None:
+    def __init__(self, terms: list[str] | None = None, actors: bool = True, use_store: bool = True) -> None:
         """``terms``: the only index terms (stems) that will be asked for, as a one-off search knows them:
         then only the words that can stem to one of them are stemmed (a cold Snowball cache makes stemming
-        every word of a corpus most of the build: 2 s of 2.4 on 840 articles). None: every word (the dashboard)."""
+        every word of a corpus most of the build: 2 s of 2.4 on 840 articles). None: every word (the dashboard).
+        ``actors``: index the actors each document names and their spellings (the actor filter); a one-off
+        search without that filter leaves them out (2 of 5 s on 10,000 articles). ``use_store``: False builds
+        the index in memory even from a store that keeps its search terms (to compare the two)."""
         self._terms = None if terms is None else set(terms)
+        self._with_actors = actors
+        self._in_store = False  # True: searched through views over the store (see refresh)
+        self._use_store = use_store
         self._con = duckdb.connect(":memory:")
         self._lock = threading.Lock()
         self._key: tuple | None = None
@@ -125,47 +120,69 @@ class SearchIndex:
         self.actor_spellings: dict[str, str] = {}  # a spelling seen in the texts, lower-cased -> its actor
 
     def refresh(self, store) -> bool:
-        """Rebuild when the store's documents changed since the last build; True when rebuilt."""
-        key = tuple(store.query("SELECT count(*), max(seq), (SELECT count(*) FROM labels), (SELECT count(*) FROM duplicates) FROM documents")[0])
+        """Rebuild when the store's documents changed since the last build; True when rebuilt.
+
+        A store that keeps every document's search terms (schema 3) is searched where it lies,
+        through views; an older one is indexed here, in memory."""
+        in_store = self._use_store and store.searchable()
+        key = (in_store, *store.query(
+            "SELECT count(*), max(seq), (SELECT count(*) FROM labels), (SELECT count(*) FROM duplicates) FROM documents")[0])
         with self._lock:
             if key == self._key:
                 return False
-            self._build(store)
+            if in_store:
+                store.temp_views(_STORE_VIEWS)
+                self._facets(store.query, store)
+            else:
+                self._build(store)
+            self._in_store = in_store
             self._key = key
             return True
 
-    def _build(self, store) -> None:
-        docs, postings = [], ([], [], [])
-        wanted = _may_stem_to(self._terms)
-        for seq, doc_id, outlet, published, title, language, text, duplicate in store.query(_DOCS_SQL):
-            counts: Counter[str] = Counter()
-            words = Counter(TOKEN_RE.findall(text.lower()))
-            for word, n in words.items():
-                if wanted is None:
-                    counts[stem(word)] += n
-                elif wanted(word) and (term := stem(word)) in self._terms:
-                    counts[term] += n
-            docs.append((seq, doc_id, outlet, published, title, language, sum(words.values()), duplicate))
-            postings[0].extend([seq] * len(counts))
-            postings[1].extend(counts.keys())
-            postings[2].extend(counts.values())
-        techs = store.query("SELECT DISTINCT d.seq, s.label FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.layer = 'technique'")
-        narrs = store.query(
-            "SELECT DISTINCT d.seq, l.label, coalesce(l.attrs->>'name', l.label) FROM labels l JOIN documents d ON d.id = l.doc_id "
-            "WHERE l.layer IN ('narrative', 'subnarrative', 'user_narrative') AND l.label <> 'Other'")
-        doc_actors = store.query(
-            "SELECT DISTINCT d.seq, s.attrs->>'actor' FROM spans s JOIN documents d ON d.id = s.doc_id "
-            "WHERE s.layer = 'entity' AND s.attrs->>'actor' IS NOT NULL")
+    def _facets(self, run, store) -> None:
+        """The outlets, techniques, narratives and actors a filter can name (``run(sql)`` reads the index's tables)."""
+        self.outlets = [r[0] for r in run("SELECT DISTINCT outlet FROM docs ORDER BY 1")]
+        self.techniques = [r[0] for r in run("SELECT DISTINCT label FROM doc_tech ORDER BY 1")]
+        self.narratives = [tuple(r) for r in run("SELECT label, any_value(name) FROM doc_narr GROUP BY 1 ORDER BY 2")]
         # each spelling seen (lower-cased) with its actors and their mentions, most mentioned first
         spelled = store.query(
-            "SELECT lower(substr(d.text, s.start + 1, s.\"end\" - s.start)) AS surface, s.attrs->>'actor' AS actor, count(*) AS n "
-            "FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.layer = 'entity' AND s.attrs->>'actor' IS NOT NULL "
-            "GROUP BY 1, 2 ORDER BY 3 DESC, 2")
+            "SELECT lower(substr(d.text, s.start + 1, s.\"end\" - s.start)) AS surface, s.actor, count(*) AS n "
+            "FROM (SELECT doc_seq, start, \"end\", attrs->>'actor' AS actor FROM spans WHERE layer = 'entity' "
+            "AND attrs->>'actor' IS NOT NULL) s JOIN documents d ON d.seq = s.doc_seq "
+            "GROUP BY 1, 2 ORDER BY 3 DESC, 2") if self._with_actors else []
         mentions: Counter[str] = Counter()
         spellings: dict[str, str] = {}
         for surface, actor, n in spelled:
             mentions[actor] += n
             spellings.setdefault(surface, actor)
+        self.actors = sorted(mentions, key=lambda a: (-mentions[a], a))
+        self.actor_spellings = spellings
+
+    def _build(self, store) -> None:
+        docs, postings = [], ([], [], [])
+        wanted = _may_stem_to(self._terms)
+        term_of: dict[str, str | None] = {}  # each distinct word's index term (None: not one asked for), decided once
+        for seq, doc_id, outlet, published, title, language, text, duplicate in store.query(_DOCS_SQL):
+            counts: Counter[str] = Counter()
+            words = Counter(TOKEN_RE.findall(text.lower()))
+            for word, n in words.items():
+                term = term_of.get(word, "")
+                if term == "":
+                    if wanted is None:
+                        term = stem(word)
+                    else:
+                        term = stem(word) if wanted(word) else None
+                        term = term if term in self._terms else None
+                    term_of[word] = term
+                if term is not None:
+                    counts[term] += n
+            docs.append((seq, doc_id, outlet, published, title, language, sum(words.values()), duplicate))
+            postings[0].extend([seq] * len(counts))
+            postings[1].extend(counts.keys())
+            postings[2].extend(counts.values())
+        techs = store.query(_STORE_VIEWS["doc_tech"])
+        narrs = store.query(_STORE_VIEWS["doc_narr"])
+        doc_actors = store.query(_STORE_VIEWS["doc_actor"]) if self._with_actors else []
         con = self._con
         con.execute("DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS postings; DROP TABLE IF EXISTS doc_tech; DROP TABLE IF EXISTS doc_narr; "
                     "DROP TABLE IF EXISTS doc_actor")
@@ -181,11 +198,7 @@ class SearchIndex:
         _insert(con, "doc_tech", techs, ("seq", "label"))
         _insert(con, "doc_narr", narrs, ("seq", "label", "name"))
         _insert(con, "doc_actor", doc_actors, ("seq", "actor"))
-        self.outlets = [r[0] for r in con.execute("SELECT DISTINCT outlet FROM docs ORDER BY 1").fetchall()]
-        self.techniques = [r[0] for r in con.execute("SELECT DISTINCT label FROM doc_tech ORDER BY 1").fetchall()]
-        self.narratives = [tuple(r) for r in con.execute("SELECT label, any_value(name) FROM doc_narr GROUP BY 1 ORDER BY 2").fetchall()]
-        self.actors = sorted(mentions, key=lambda a: (-mentions[a], a))
-        self.actor_spellings = spellings
+        self._facets(lambda sql: con.execute(sql).fetchall(), store)
 
     def actor_named(self, value: str) -> str | None:
         """The canonical actor ``value`` names, in any case: the actor itself or one of the spellings the
@@ -193,8 +206,10 @@ class SearchIndex:
         key = value.strip().lower()
         return next((actor for actor in self.actors if actor.lower() == key), None) or self.actor_spellings.get(key)
 
-    def search(self, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0) -> tuple[list[SearchHit], int]:
-        """Hits best first (documents matching more query words rank first, then BM25), and the total count."""
+    def search(self, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0,
+               store=None) -> tuple[list[SearchHit], int]:
+        """Hits best first (documents matching more query words rank first, then BM25), and the total count.
+        ``store``: the store the index was refreshed from (needed when it is searched where it lies)."""
         filters = filters or SearchFilters()
         terms = query_terms(query)
         where, params = _filter_sql(filters)
@@ -208,9 +223,16 @@ class SearchIndex:
             else:
                 sql = _BROWSE_SQL.format(filters=where)
                 count_sql = f"SELECT count(*) FROM docs d WHERE {where}"
-            rows = self._con.execute(sql, params).fetchall()
             count_params = {k: v for k, v in params.items() if f"${k}" in count_sql}
-            total = self._con.execute(count_sql, count_params).fetchall()[0][0]
+            if self._in_store:
+                if store is None:
+                    raise ValueError("this index reads its store: pass the store to search()")
+                store.temp_views(_STORE_VIEWS)  # again: a connection closed when idle forgets them
+                rows = store.query(sql, params)
+                total = store.query(count_sql, count_params)[0][0]
+            else:
+                rows = self._con.execute(sql, params).fetchall()
+                total = self._con.execute(count_sql, count_params).fetchall()[0][0]
         return [SearchHit(*r) for r in rows], total
 
     def close(self) -> None:
@@ -241,7 +263,7 @@ def search_store(store, index: SearchIndex, query: str, filters: SearchFilters |
     index.refresh(store)
     if filters and filters.actor:  # a spelling names its actor ("Lukashenka"); a name nobody uses matches nothing
         filters = dataclasses.replace(filters, actor=index.actor_named(filters.actor) or filters.actor)
-    hits, total = index.search(query, filters, limit=limit, offset=offset)
+    hits, total = index.search(query, filters, limit=limit, offset=offset, store=store)
     terms = query_terms(query)
     texts = dict(store.query("SELECT id, text FROM documents WHERE seq IN (SELECT unnest(?::BIGINT[]))",
                              [[h.seq for h in hits]])) if hits else {}

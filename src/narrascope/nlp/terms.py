@@ -1,0 +1,50 @@
+"""Index terms for full-text search: lower-cased runs of letters and digits, Snowball-stemmed.
+
+Shared by the store, which keeps every document's term counts (``search_terms``,
+``search_docs``), and the search index that ranks them (``web/search.py``).
+English stems for Latin script, Russian for Cyrillic words, so "sanction" finds
+"sanctions" and "Россия" finds "России".
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+
+TOKEN_RE = re.compile(r"[^\W_]+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_STEMS: dict[str, str] = {}
+_STEM_LOCK = threading.Lock()
+_STEMMERS: dict[str, object] = {}
+
+
+def stem(word: str) -> str:
+    """The index term of one lower-cased word: its Snowball stem (cached)."""
+    found = _STEMS.get(word)
+    if found is None:
+        with _STEM_LOCK:
+            found = _STEMS[word] = _stemmer("russian" if _CYRILLIC.search(word) else "english").stemWord(word)
+    return found
+
+
+def _stemmer(language: str):
+    if language not in _STEMMERS:
+        import snowballstemmer
+
+        _STEMMERS[language] = snowballstemmer.stemmer(language)
+    return _STEMMERS[language]
+
+
+def searchable(title: str | None, text: str) -> str:
+    """What search reads of a document: its title and its text."""
+    return (title or "") + " " + text
+
+
+def term_counts(text: str) -> tuple[Counter, int]:
+    """(term -> occurrences, number of words) of one document's searchable text."""
+    words = Counter(TOKEN_RE.findall(text.lower()))
+    counts: Counter = Counter()
+    for word, n in words.items():
+        counts[stem(word)] += n
+    return counts, sum(words.values())

@@ -1,0 +1,78 @@
+"""Search terms kept with each document (schema 3): written, replaced and deleted with it; older stores catch up."""
+
+from __future__ import annotations
+
+import duckdb
+
+from narrascope import Document
+from narrascope.nlp.terms import TOKEN_RE, stem
+from narrascope.store import Store
+from narrascope.web.search import SearchIndex, search_store
+
+
+def _docs(seeds_dir) -> list[Document]:
+    docs = []
+    for path in sorted(seeds_dir.glob("*.txt"))[:3]:
+        doc = Document(source=str(path), text=path.read_text(encoding="utf-8"), title=path.stem, outlet=path.stem[:3], language="en")
+        doc.assign_id()
+        docs.append(doc)
+    return docs
+
+
+def _terms(store: Store, doc: Document) -> dict[str, int]:
+    return dict(store.query("SELECT term, tf FROM search_terms WHERE doc_seq = (SELECT seq FROM documents WHERE id = ?)", [doc.id]))
+
+
+def test_search_terms_are_written_replaced_and_deleted_with_their_document(tmp_path, seeds_dir):
+    docs = _docs(seeds_dir)
+    with Store(tmp_path / "s.duckdb") as store:
+        run = store.start_run({}, {})
+        store.save(docs, run, {})
+        words = TOKEN_RE.findall(((docs[0].title or "") + " " + docs[0].text).lower())
+        expected: dict[str, int] = {}
+        for w in words:
+            expected[stem(w)] = expected.get(stem(w), 0) + 1
+        assert _terms(store, docs[0]) == expected and expected[stem("belarus")] >= 3
+        assert store.query("SELECT len FROM search_docs WHERE doc_seq = (SELECT seq FROM documents WHERE id = ?)", [docs[0].id]) == [(len(words),)]
+        store.save([docs[0]], run, {})  # saved again: replaced, not doubled
+        assert _terms(store, docs[0]) == expected
+        changed = Document(source=docs[1].source, text=docs[1].text + "\n\nA new closing paragraph about gas prices.",
+                           title=docs[1].title, outlet=docs[1].outlet, language="en", meta={"replaces": docs[1].id})
+        changed.assign_id()
+        store.save([changed], run, {})
+        assert not store.has(docs[1].id) and _terms(store, changed)[stem("prices")] >= 1
+        assert store.query("SELECT count(*) FROM search_docs")[0][0] == store.count() == 3
+        assert store.query("SELECT count(DISTINCT doc_seq) FROM search_terms")[0][0] == 3
+        assert "search_terms" not in store.stats()  # stats count what was analysed, not the index
+        assert store.searchable()
+
+
+def test_a_store_from_before_search_terms_is_searched_in_memory_until_a_run_adds_them(tmp_path, seeds_dir):
+    path = tmp_path / "old.duckdb"
+    with Store(path) as store:
+        store.save(_docs(seeds_dir), store.start_run({}, {}), {})
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE search_terms")
+    con.execute("DROP TABLE search_docs")
+    con.execute("UPDATE schema_version SET version = 2")
+    con.close()
+
+    def results(store):
+        index = SearchIndex()
+        try:
+            found = search_store(store, index, "Lukashenko gas", limit=50)
+            return found, index._in_store
+        finally:
+            index.close()
+
+    with Store(path, read_only=True) as store:
+        assert not store.searchable()
+        before, in_store = results(store)
+        assert before[1] >= 2 and not in_store
+    with Store(path) as store:  # writable: the tables are added, empty, until a run fills them
+        assert not store.searchable()
+        store.start_run({}, {})
+        assert store.searchable() and store.query("SELECT count(*) FROM search_docs")[0][0] == store.count()
+    with Store(path, read_only=True) as store:
+        after, in_store = results(store)
+        assert after == before and in_store
