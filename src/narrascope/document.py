@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Iterator
 
 
-# Working data a stage leaves in ``Document.cache`` that the store saves (the vectors
-# stage's embeddings); engines drop every other cache entry before saving.
-STORED_CACHE_KEYS = frozenset({"vectors"})
+# Working data in ``Document.cache`` that the store saves (the vectors stage's embeddings, and the
+# search terms a worker counts after the stages); engines drop every other cache entry before saving.
+STORED_CACHE_KEYS = frozenset({"vectors", "search_terms"})
 
 
 @dataclass

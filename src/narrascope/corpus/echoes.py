@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import re
+from array import array
+from itertools import repeat
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -152,8 +154,15 @@ def shingle_pairs(hashes: np.ndarray, owners: np.ndarray, sizes: np.ndarray, gro
     """
     if not len(hashes):
         return set()
-    order = np.lexsort((owners, hashes))
-    hashes, owners = hashes[order], owners[order]
+    order = np.argsort(hashes, kind="stable")  # a 3-gram's paragraphs keep their (ascending) order
+    hashes = hashes[order]
+    same = hashes[1:] == hashes[:-1]
+    shared = np.zeros(len(hashes), dtype=bool)  # 3-grams in more than one paragraph: the few that can link
+    shared[1:] |= same
+    shared[:-1] |= same
+    del same
+    hashes, owners = hashes[shared], owners[order[shared]]
+    del order, shared
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     lengths = np.diff(np.r_[starts, len(hashes)])
     n = np.int64(len(sizes))
@@ -261,22 +270,25 @@ def find_echoes(store, threshold: float = THRESHOLD, min_chars: int = MIN_CHARS,
     pairs = set(zip(i.tolist(), j.tolist()))
     # Exact and edited copies: every paragraph's text, a batch of documents at a time.
     sizes = np.zeros(n, dtype=np.int64)
-    hashes, owners = [], []
-    first_of: dict[str, int] = {}
+    exact = np.zeros(n, dtype=np.uint64)  # the first 64 bits of each paragraph's text hash
+    hashes, owners = array("q"), array("i")
     bounds = np.flatnonzero(np.r_[True, paragraphs.doc[1:] != paragraphs.doc[:-1], True])
     for lo in range(0, len(bounds) - 1, TEXT_BATCH):
         rows = np.arange(bounds[lo], bounds[min(lo + TEXT_BATCH, len(bounds) - 1)])
         for row, text in zip(rows.tolist(), paragraphs.texts(rows)):
-            first = first_of.setdefault(text_hash(text), row)  # exact copies match whatever their vectors say
-            if first != row and groups[first] != groups[row]:
-                pairs.add((first, row))
+            exact[row] = int(text_hash(text)[:16], 16)
             shingles = _shingles(text)
             sizes[row] = len(shingles)
-            hashes.append(np.fromiter(shingles, dtype=np.int64, count=len(shingles)))
-            owners.append(np.full(len(shingles), row, dtype=np.int32))
-    del first_of
+            hashes.extend(shingles)
+            owners.extend(repeat(row, len(shingles)))
+    order = np.argsort(exact, kind="stable")  # exact copies match whatever their vectors say: each to the first
+    firsts = order[np.r_[True, exact[order][1:] != exact[order][:-1]]]
+    first_of = firsts[np.searchsorted(exact[firsts], exact)]  # exact[firsts] ascends: one key each
+    copies = np.flatnonzero((first_of != np.arange(n)) & (groups[first_of] != groups))
+    pairs.update(zip(first_of[copies].tolist(), copies.tolist()))
+    del exact, order, firsts, first_of
     if hashes:
-        pairs |= shingle_pairs(np.concatenate(hashes), np.concatenate(owners), sizes, groups)
+        pairs |= shingle_pairs(np.frombuffer(hashes, dtype=np.int64), np.frombuffer(owners, dtype=np.int32), sizes, groups)
     del hashes, owners
 
     components = _components(n, sorted(pairs))

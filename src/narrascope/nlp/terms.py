@@ -41,10 +41,12 @@ def searchable(title: str | None, text: str) -> str:
     return (title or "") + " " + text
 
 
-def term_counts(text: str) -> tuple[Counter, int]:
+def term_counts(text: str) -> tuple[dict[str, int], int]:
     """(term -> occurrences, number of words) of one document's searchable text."""
     words = Counter(TOKEN_RE.findall(text.lower()))
-    counts: Counter = Counter()
+    counts: dict[str, int] = {}
+    cached, add = _STEMS.get, counts.get
     for word, n in words.items():
-        counts[stem(word)] += n
+        term = cached(word) or stem(word)
+        counts[term] = add(term, 0) + n
     return counts, sum(words.values())

@@ -299,11 +299,11 @@ class Store:
                                    "ORDER BY seq LIMIT ?", [batch_size]).fetchall()
                 if not rows:
                     return done
-                term_rows, len_rows = _search_rows(rows)
+                search_terms, search_docs = _search_columns(rows)
                 con.execute("BEGIN")
                 try:
-                    _append(con, "search_terms", _SEARCH_TERM_COLUMNS, _arrays(_SEARCH_TERM_COLUMNS, term_rows, ints=("doc_seq", "tf")))
-                    _append(con, "search_docs", _SEARCH_DOC_COLUMNS, _arrays(_SEARCH_DOC_COLUMNS, len_rows, ints=("doc_seq", "len")))
+                    _append(con, "search_terms", _SEARCH_TERM_COLUMNS, search_terms)
+                    _append(con, "search_docs", _SEARCH_DOC_COLUMNS, search_docs)
                     con.execute("COMMIT")
                 except BaseException:
                     _rollback(con)
@@ -888,10 +888,10 @@ def _batch_columns(batch: list[Document], hashes: dict[str, str], run_id: str, v
         (d.id, seq, i, kind, start, end, np.asarray(vec, dtype=VECTOR_DTYPE).tobytes())
         for seq, d in zip(seqs, batch) for i, (kind, start, end, vec) in enumerate(d.cache.get("vectors") or [])
     ]
-    term_rows, len_rows = _search_rows((seq, d.title, d.text) for seq, d in zip(seqs, batch))
+    search_terms, search_docs = _search_columns((seq, d.title, d.text, d.cache.get("search_terms")) for seq, d in zip(seqs, batch))
     return {
-        "search_terms": _arrays(_SEARCH_TERM_COLUMNS, term_rows, ints=("doc_seq", "tf")),
-        "search_docs": _arrays(_SEARCH_DOC_COLUMNS, len_rows, ints=("doc_seq", "len")),
+        "search_terms": search_terms,
+        "search_docs": search_docs,
         "documents": _arrays(_DOC_COLUMNS, doc_rows, ints=("seq",)),
         "vectors": _arrays(_VECTOR_COLUMNS, vector_rows, ints=("doc_seq", "idx", "start", "end")),
         "segments": _arrays(_SEGMENT_COLUMNS, seg_rows, ints=("doc_seq", "idx", "start", "end")),
@@ -900,16 +900,24 @@ def _batch_columns(batch: list[Document], hashes: dict[str, str], run_id: str, v
     }
 
 
-def _search_rows(docs) -> tuple[list[tuple], list[tuple]]:
-    """(doc_seq, term, tf) and (doc_seq, words) rows of (seq, title, text) triples: what full-text search ranks by."""
+def _search_columns(docs) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """``search_terms`` (doc_seq, term, tf) and ``search_docs`` (doc_seq, len) columns of (seq, title, text[, counted])
+    tuples: what full-text search ranks by. ``counted``: the terms a worker already counted (``doc.cache["search_terms"]``)."""
     from ..nlp.terms import searchable, term_counts
 
-    term_rows, len_rows = [], []
-    for seq, title, text in docs:
-        counts, words = term_counts(searchable(title, text))
-        term_rows.extend((seq, term, n) for term, n in counts.items())
-        len_rows.append((seq, words))
-    return term_rows, len_rows
+    seqs, lengths, distinct, terms, tfs = [], [], [], [], []
+    for seq, title, text, *counted in docs:
+        counts, words = (counted and counted[0]) or term_counts(searchable(title, text))
+        seqs.append(seq)
+        lengths.append(words)
+        distinct.append(len(counts))
+        terms.extend(counts.keys())
+        tfs.extend(counts.values())
+    seq_array = np.array(seqs, dtype=np.int64)
+    term_array = np.empty(len(terms), dtype=object)
+    term_array[:] = terms
+    return ({"doc_seq": np.repeat(seq_array, distinct), "term": term_array, "tf": np.array(tfs, dtype=np.int64)},
+            {"doc_seq": seq_array, "len": np.array(lengths, dtype=np.int64)})
 
 
 class _AttrsJson(dict):
