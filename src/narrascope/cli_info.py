@@ -51,6 +51,7 @@ def store_info(store, db: str, runs: int = 10) -> dict:
         "published": [first, last] if first else None,
         "spans_by_layer": stats["spans_by_layer"], "labels_by_layer": stats["labels_by_layer"],
         "sources_by_status": stats["sources_by_status"], "analyses": analyses, "runs": run_rows,
+        "search_terms": store.searchable(),  # False: a store from before schema 3, searched through an index in memory
     }
 
 
@@ -80,6 +81,9 @@ def info(db: str, n_runs: int, as_json: bool) -> None:
                   f"published {published}")
         found = ", ".join(f"{n} {layer}" for layer, n in {**data["spans_by_layer"], **data["labels_by_layer"]}.items())
         out.print(f"found: {escape(found) or 'nothing yet'}")
+        if not data["search_terms"]:
+            out.print("[yellow]search terms missing[/] (a store from an older narrascope): search indexes the texts on "
+                      "every call until the next `narrascope analyze` run adds them.")
     if data["analyses"]:
         _print_analyses(out, data)
     _print_runs(out, data)

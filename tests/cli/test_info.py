@@ -24,11 +24,13 @@ def test_info_tells_mixed_analyses_and_interrupted_runs(cli, seed_path, tmp_path
     assert [(run["status"], run["profile"], run["stored"]) for run in data["runs"]] == [
         ("running", "fast", None), ("done", "full", 1), ("done", "fast", 1)]
     assert data["spans_by_layer"]["technique"] > 0 and data["spans_by_layer"]["entity"] > 0
+    assert data["search_terms"] is True  # written with each document
 
     r = cli("info", "--db", db)
     assert r.returncode == 0, r.stderr
     assert "2 documents" in r.stdout and "documents were analysed in different ways" in r.stdout
     assert "running or interrupted" in r.stdout and "run the same `narrascope analyze` command again" in r.stdout
+    assert "search terms missing" not in r.stdout
     r = cli("info", "--db", str(tmp_path / "none.duckdb"))
     assert r.returncode != 0 and "no such store" in r.stderr
     Store(tmp_path / "empty.duckdb").close()

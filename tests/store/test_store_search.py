@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import duckdb
+from click.testing import CliRunner
 
 from narrascope import Document
+from narrascope.cli_info import info
 from narrascope.nlp.terms import TOKEN_RE, stem
 from narrascope.store import Store
 from narrascope.web.search import SearchIndex, search_store
@@ -69,6 +71,8 @@ def test_a_store_from_before_search_terms_is_searched_in_memory_until_a_run_adds
         assert not store.searchable()
         before, in_store = results(store)
         assert before[1] >= 2 and not in_store
+    told = CliRunner().invoke(info, ["--db", str(path)])
+    assert told.exit_code == 0 and "search terms missing" in told.output and "next `narrascope analyze` run" in told.output
     with Store(path) as store:  # writable: the tables are added, empty, until a run fills them
         assert not store.searchable()
         store.start_run({}, {})

@@ -111,7 +111,10 @@ def windowed_pairs(load, days: np.ndarray, groups: np.ndarray, threshold: float,
             # Only later columns (earlier pairs were seen as (c, r)), up to the window after the block's last day.
             cols = int(np.searchsorted(day_sorted, day_sorted[pos + hi - 1] + span, side="right")) - pos
             sims = vectors[lo:hi] @ vectors[lo:cols].T
-            r, c = np.nonzero(sims >= threshold)
+            np.fill_diagonal(sims[:, :hi - lo], -1.0)  # each row against itself
+            hit = np.flatnonzero(sims.max(axis=1) >= threshold)  # few rows have a match: look only there
+            r, c = np.nonzero(sims[hit] >= threshold)
+            r = hit[r]
             c = c + lo
             keep = (c > r + lo) & (groups[rows[r + lo]] != groups[rows[c]]) & (day_sorted[pos + c] - day_sorted[pos + r + lo] <= span)
             r, c = r[keep], c[keep]

@@ -270,12 +270,14 @@ class Store:
             # A view's text cannot hold parameters: the ids in scope go to a temporary table first.
             con.execute("CREATE OR REPLACE TEMP TABLE scope_ids AS SELECT id, seq FROM "
                         f"{main}.documents WHERE {where}", params)
+            lo, hi = con.execute("SELECT coalesce(min(seq), 0), coalesce(max(seq), -1) FROM temp.scope_ids").fetchone()
+            # The seq bounds (integers) let DuckDB skip row groups outside them by their min/max statistics.
             con.execute(f"CREATE OR REPLACE TEMP VIEW documents AS SELECT * FROM {main}.documents "
-                        "WHERE seq IN (SELECT seq FROM temp.scope_ids)")
+                        f"WHERE seq BETWEEN {int(lo)} AND {int(hi)} AND seq IN (SELECT seq FROM temp.scope_ids)")
             for table in _CHILD_TABLES:
                 if table in tables:
                     con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {main}.{table} "
-                                "WHERE doc_seq IN (SELECT seq FROM temp.scope_ids)")
+                                f"WHERE doc_seq BETWEEN {int(lo)} AND {int(hi)} AND doc_seq IN (SELECT seq FROM temp.scope_ids)")
             return con.execute("SELECT count(*) FROM temp.scope_ids").fetchone()[0]
 
     def searchable(self) -> bool:
