@@ -1,8 +1,8 @@
 """The corpus commands on a large store: how long each takes, and its peak memory, as the store grows.
 
-    python benchmarks/store_scale.py [--base FILE] [--docs 10000 50000] [--keep DIR] [--markdown]
+    python benchmarks/store_scale.py [--base FILE] [--docs 10000 50000] [--keep DIR] [--only NAME ...] [--markdown]
 
-Analysing 100,000 articles with the full profile takes a day on 2 cores, so the
+Analysing 50,000 articles with the full profile takes ~4 hours on 2 cores, so the
 large stores are made from a small analysed one. The base store (``--base``;
 built when the file does not exist: PolNeAR's 840 training articles with their
 ``metadata.tsv``, full profile, 2 workers, ~4 minutes) is copied, and its
@@ -21,8 +21,10 @@ documents are cloned until the store holds ``--docs`` documents. Each clone
 
 Every command then runs in a fresh process as a user would run it (Python's start
 included); the table gives its wall time and the process's peak RSS. The web rows
-start the dashboard app in one process and time its first overview page (which
-builds the search index) and a search after it.
+start the dashboard app in one process and time its first overview page and a
+search after it. ``--keep DIR`` keeps the scaled stores (and reuses them next time);
+``--only`` measures only the named rows ("echoes", "report, one month", ...).
+Results: docs/BENCHMARKS.md, "Corpus views on a large store".
 """
 
 from __future__ import annotations

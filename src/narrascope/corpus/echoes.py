@@ -2,8 +2,10 @@
 
 Paragraphs of documents of different outlets match in three ways: identical
 normalised text; shared word 3-grams (a lightly edited copy: at least half the
-shorter paragraph's 3-grams); or paragraph vectors with cosine ≥ threshold,
-matched block by block (memory stays at ``block`` × n floats). The vectors come
+shorter paragraph's 3-grams), whenever each was published; or paragraph vectors
+with cosine ≥ threshold, published within ``window_days`` of each other, matched
+block by block a chunk of days at a time (time and memory grow with the paragraphs
+of one window, not with the corpus squared). The vectors come
 from the shared encoder pass over the whole article, so they carry some of the
 surrounding text: an edited copy inside an article on another subject can fall
 below the threshold, which is why the word overlap is there. Matched paragraphs
@@ -63,26 +65,6 @@ class Echo:
     def to_dict(self) -> dict:
         return {"id": self.id, "outlets": self.outlets, "first_outlet": self.first.outlet,
                 "first_seen": self.first.published, "members": [asdict(m) for m in self.members]}
-
-
-def matching_pairs(vectors: np.ndarray, groups: np.ndarray, threshold: float, block: int = BLOCK) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(i, j, cosine) with i < j, ``groups[i] != groups[j]`` and cosine ≥ threshold, computed block-wise."""
-    n = len(vectors)
-    found_i, found_j, found_s = [], [], []
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    for lo in range(0, n, block):
-        hi = min(n, lo + block)
-        sims = vectors[lo:hi] @ vectors[lo:].T  # only columns from lo: pairs below were seen as (j, i)
-        rows, cols = np.nonzero(sims >= threshold)
-        cols = cols + lo
-        keep = (cols > rows + lo) & (groups[rows + lo] != groups[cols])
-        rows, cols = rows[keep], cols[keep]
-        found_i.append(rows + lo)
-        found_j.append(cols)
-        found_s.append(sims[rows, cols - lo])
-    if not found_i:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    return np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_s)
 
 
 def windowed_pairs(load, days: np.ndarray, groups: np.ndarray, threshold: float, window_days: int | None,

@@ -12,7 +12,7 @@ How the threshold was chosen: docs/CORPUS.md.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
