@@ -16,24 +16,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
-from .cli_corpus import _open, _scope_options
+from .cli_corpus import DEFAULT_DB, _db_option, _open, _scope_options
 from .errors import NarrascopeError
 
-DEFAULT_DB = "narrascope.duckdb"
 
 console = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
-
-
-def _db_option(f):
-    return click.option(
-        "--db",
-        "db",
-        default=lambda: os.environ.get("NARRASCOPE_DB", DEFAULT_DB),
-        show_default=f"$NARRASCOPE_DB or {DEFAULT_DB}",
-        type=click.Path(dir_okay=False),
-        help="The DuckDB file that holds the corpus.",
-    )(f)
 
 
 def _read_options(f):

@@ -216,7 +216,7 @@ class Store:
         self.close()
 
     def _check_or_create_schema(self) -> None:
-        tables = {r[0] for r in self._con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+        tables = _tables(self._con)
         if "schema_version" in tables:
             row = self._con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
             version = row[0] if row else None
@@ -264,8 +264,7 @@ class Store:
         with self._lock:
             con = self._conn()
             catalog = con.execute("SELECT current_database()").fetchone()[0].replace('"', '""')
-            tables = {r[0] for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary").fetchall()}
+            tables = _tables(con)
             main = f'"{catalog}".main'
             # A view's text cannot hold parameters: the ids in scope go to a temporary table first.
             con.execute("CREATE OR REPLACE TEMP TABLE scope_ids AS SELECT id, seq FROM "
@@ -284,8 +283,7 @@ class Store:
         """Whether every stored document has its search terms (a store written before schema 3 may not)."""
         with self._lock:
             con = self._conn()
-            present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
-            if not set(_SEARCH_TABLES) <= present:
+            if not set(_SEARCH_TABLES) <= _tables(con):
                 return False
             return not con.execute("SELECT count(*) FROM (SELECT 1 FROM documents WHERE seq NOT IN "
                                    "(SELECT doc_seq FROM search_docs) LIMIT 1)").fetchall()[0][0]
@@ -502,7 +500,7 @@ class Store:
         """Whether any embedding of this kind is stored (cheap, unlike :meth:`vectors`)."""
         with self._lock:
             con = self._conn()
-            if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'vectors'").fetchall()[0][0]:
+            if "vectors" not in _tables(con):
                 return False
             return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM vectors WHERE kind = ? LIMIT 1)", [kind]).fetchall()[0][0])
 
@@ -514,9 +512,7 @@ class Store:
         """
         with self._lock:
             con = self._conn()
-            has_table = con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'vectors'").fetchall()[0][0]
-            if not has_table:
+            if "vectors" not in _tables(con):
                 return [], np.zeros((0, 0), dtype=np.float32)
             sql = 'SELECT doc_id, start, "end", vec FROM vectors WHERE kind = ?'
             params: list = [kind]
@@ -629,7 +625,7 @@ class Store:
             def counts(sql: str) -> dict[str, int]:
                 return {("unknown" if k is None else str(k)): n for k, n in con.execute(sql).fetchall()}
 
-            present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+            present = _tables(con)
             totals = {t: (con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] if t in present else 0)
                       for t in _TABLES}  # fixed names
             return {
@@ -838,6 +834,12 @@ def _last_of_each_id(docs: list[Document]) -> list[Document]:
         by_id.pop(doc.id, None)
         by_id[doc.id] = doc
     return list(by_id.values())
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The store's own tables in this file (not the temporary ones a scope adds)."""
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary").fetchall()}
 
 
 def _delete_children(con: duckdb.DuckDBPyConnection, seqs: list[int]) -> None:

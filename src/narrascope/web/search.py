@@ -22,13 +22,14 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from ..nlp.terms import TOKEN_RE, stem
+from ..corpus.scope import date_clause
+from ..nlp.terms import TOKEN_RE, searchable, stem, term_counts
 
 K1 = 1.2
 B = 0.75
 
 _DOCS_SQL = """
-SELECT d.seq, d.id, coalesce(d.outlet, '(unknown)'), d.published, d.title, d.language, coalesce(d.title, '') || ' ' || d.text,
+SELECT d.seq, d.id, coalesce(d.outlet, '(unknown)'), d.published, d.title, d.language, d.text,
        d.id IN (SELECT doc_id FROM duplicates)
 FROM documents d
 """
@@ -162,20 +163,20 @@ class SearchIndex:
         wanted = _may_stem_to(self._terms)
         term_of: dict[str, str | None] = {}  # each distinct word's index term (None: not one asked for), decided once
         for seq, doc_id, outlet, published, title, language, text, duplicate in store.query(_DOCS_SQL):
-            counts: Counter[str] = Counter()
-            words = Counter(TOKEN_RE.findall(text.lower()))
-            for word, n in words.items():
-                term = term_of.get(word, "")
-                if term == "":
-                    if wanted is None:
-                        term = stem(word)
-                    else:
+            if wanted is None:  # every word: as the store counts them
+                counts, length = term_counts(searchable(title, text))
+            else:
+                counts = Counter()
+                words = Counter(TOKEN_RE.findall(searchable(title, text).lower()))
+                for word, n in words.items():
+                    term = term_of.get(word, "")
+                    if term == "":
                         term = stem(word) if wanted(word) else None
-                        term = term if term in self._terms else None
-                    term_of[word] = term
-                if term is not None:
-                    counts[term] += n
-            docs.append((seq, doc_id, outlet, published, title, language, sum(words.values()), duplicate))
+                        term = term_of[word] = term if term in self._terms else None
+                    if term is not None:
+                        counts[term] += n
+                length = sum(words.values())
+            docs.append((seq, doc_id, outlet, published, title, language, length, duplicate))
             postings[0].extend([seq] * len(counts))
             postings[1].extend(counts.keys())
             postings[2].extend(counts.values())
@@ -281,12 +282,9 @@ def _filter_sql(f: SearchFilters) -> tuple[str, dict]:
     if f.outlet:
         clauses.append("d.outlet = $outlet")
         params["outlet"] = f.outlet
-    if f.date_from:
-        clauses.append("d.published IS NOT NULL AND substr(d.published, 1, length($date_from)) >= $date_from")
-        params["date_from"] = f.date_from
-    if f.date_to:
-        clauses.append("d.published IS NOT NULL AND substr(d.published, 1, length($date_to)) <= $date_to")
-        params["date_to"] = f.date_to
+    dates, date_params = date_clause("d.published", f.date_from, f.date_to)
+    clauses += dates
+    params.update(date_params)
     if f.technique:
         clauses.append("d.seq IN (SELECT seq FROM doc_tech WHERE label = $technique)")
         params["technique"] = f.technique
