@@ -412,15 +412,20 @@ def report(db, output, scope):
 @_db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), required=True, help="Output format.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
-def export(db, fmt, output):
-    """Export every stored document, one record each, as JSONL, CSV or Parquet."""
-    from .store import Store
+@_scope_options
+def export(db, fmt, output, scope):
+    """Export the stored documents, one record each, as JSONL, CSV or Parquet.
 
-    if not Path(db).exists():
-        raise click.ClickException(f"{db}: no such store")
-    with Store(db, read_only=True) as store:
+    \b
+    Examples:
+      narrascope export --format parquet -o corpus.parquet
+      narrascope export --format jsonl --outlet nyt --from 2016-10 -o nyt-october.jsonl
+    """
+    with _open(db, scope) as store:
+        if scope and not store.count():
+            raise click.ClickException(f"{db}: no documents {scope.describe()}")
         n = store.export(output, fmt)
-    console.print(f"wrote {n} documents to {output}")
+    console.print(f"wrote {n} documents to {output}" + (f" ({scope.describe()})" if scope else ""))
 
 
 @cli.command()

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from .cli_corpus import _db_option, _in, _open, _scope_options
 from .errors import NarrascopeError
 from .store import Store
-
-DEFAULT_DB = "narrascope.duckdb"
 
 _ACTORS_SQL = """
 WITH tone AS (
@@ -53,13 +51,11 @@ def actor_table(store: Store, outlet: str | None = None, top: int = 50) -> list[
 
 
 @click.command("actors")
-@click.option("--db", "db", default=lambda: os.environ.get("NARRASCOPE_DB", DEFAULT_DB),
-              show_default=f"$NARRASCOPE_DB or {DEFAULT_DB}", type=click.Path(dir_okay=False),
-              help="The DuckDB file that holds the corpus.")
-@click.option("--outlet", default=None, help="Only documents of this outlet.")
+@_db_option
 @click.option("--top", type=click.IntRange(min=1), default=30, show_default=True, help="How many actors to list.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per actor on stdout.")
-def actors(db: str, outlet: str | None, top: int, as_json: bool) -> None:
+@_scope_options
+def actors(db: str, top: int, as_json: bool, scope) -> None:
     """Who the corpus talks about: canonical actors by number of mentions.
 
     Spellings, surname-only mentions and acronyms are counted under one actor
@@ -67,21 +63,28 @@ def actors(db: str, outlet: str | None, top: int, as_json: bool) -> None:
     capital that acts counts as its government ("Moscow demands ..."). Tone is
     the mean VADER compound (-1..1) of the sentences about the actor, averaged
     over the documents the tone stage scored (n).
+
+    \b
+    Examples:
+      narrascope actors --top 20
+      narrascope actors --outlet breitbart --from 2016-10 --to 2016-10   # one outlet's October
     """
-    try:
-        with Store(db, read_only=True) as store:
-            rows = actor_table(store, outlet, top)
-    except NarrascopeError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _open(db, scope) as store:
+        if scope and not store.count():
+            raise click.ClickException(f"{db}: no documents {scope.describe()}")
+        try:
+            rows = actor_table(store, top=top)
+        except NarrascopeError as exc:
+            raise click.ClickException(str(exc)) from exc
     out = Console(highlight=False, soft_wrap=True)
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
     if not rows:
-        click.echo("no entity spans stored" + (f" for outlet {outlet!r}" if outlet else "") + " (is the entities stage in the pipeline?)")
+        click.echo("no entity spans stored" + (f" ({scope.describe()})" if scope else "") + " (is the entities stage in the pipeline?)")
         return
-    table = Table(title=f"actors in {db}" + (f" ({outlet})" if outlet else ""), header_style="bold")
+    table = Table(title=f"actors in {_in(db, scope)}", header_style="bold")
     for name, justify in (("actor", "left"), ("type", "left"), ("mentions", "right"), ("docs", "right"),
                           ("as govt.", "right"), ("tone (n)", "right"), ("outlets", "left"), ("variants seen", "left")):
         table.add_column(name, justify=justify, overflow="fold")

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from narrascope.api import Corpus
+from narrascope.cli import export as export_command
 from narrascope.cli import report as report_command
 from narrascope.cli_corpus import echoes as echoes_command
 from narrascope.cli_corpus import outlets as outlets_command
@@ -149,6 +150,30 @@ def test_commands_take_a_period_and_outlets(polnear_store, tmp_path):
     assert r.exit_code == 2 and "give a number of days (0 or more) or 'any'" in r.output
     r = runner.invoke(report_command, [*db, "--from", "2030", "-o", str(tmp_path / "none.html")])
     assert r.exit_code == 1 and "no documents published from 2030" in r.output and not (tmp_path / "none.html").exists()
+
+
+def test_export_takes_a_period_and_outlets(polnear_store, tmp_path):
+    import json
+
+    runner = CliRunner()
+    db = ["--db", str(polnear_store)]
+    with Store(polnear_store, read_only=True) as store:
+        outlet = store.query("SELECT outlet FROM documents GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
+        ids = {i for (i,) in store.query("SELECT id FROM documents WHERE outlet = ? AND substr(published, 1, 10) "
+                                         "BETWEEN ? AND ?", [outlet, *WEEK])}
+        spans = store.query("SELECT count(*) FROM spans s JOIN documents d ON d.id = s.doc_id WHERE d.outlet = ? "
+                            "AND substr(d.published, 1, 10) BETWEEN ? AND ?", [outlet, *WEEK])[0][0]
+    assert ids and spans
+    out = tmp_path / "week.jsonl"
+    r = runner.invoke(export_command, [*db, "--outlet", outlet.upper(), "--from", WEEK[0], "--to", WEEK[1],
+                                       "--format", "jsonl", "-o", str(out)])
+    assert r.exit_code == 0 and f"wrote {len(ids)} documents" in r.output, r.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {rec["id"] for rec in records} == ids and sum(len(rec["spans"]) for rec in records) == spans
+    r = runner.invoke(export_command, [*db, "--from", "2030", "--format", "csv", "-o", str(tmp_path / "none.csv")])
+    assert r.exit_code == 1 and "no documents published from 2030" in r.output and not (tmp_path / "none.csv").exists()
+    r = runner.invoke(export_command, [*db, "--outlet", "nobody", "--format", "csv", "-o", str(tmp_path / "none.csv")])
+    assert r.exit_code == 2 and "unknown outlet 'nobody'" in r.output
 
 
 def test_the_api_reads_a_corpus_within_a_scope(polnear_store):

@@ -213,6 +213,12 @@ def test_outlets_and_actors_commands_show_tone(seeds, seed_store):
     assert only_b["Russia"]["tone_documents"] == 2 and only_b["Russia"]["tone"] == pytest.approx(sum(in_b) / 2, abs=1e-4)
     listed = runner.invoke(actors_command, ["--db", str(seed_store), "--top", "5"], env={"COLUMNS": "220"})
     assert listed.exit_code == 0 and "tone (n)" in listed.output and f"{rows['Russia']['tone']:+.2f} (5)" in listed.output
+    # a scope: the outlet's name in any case, its actors alone
+    listed = runner.invoke(actors_command, ["--db", str(seed_store), "--outlet", "OUTLET-B", "--json", "--top", "500"])
+    assert listed.exit_code == 0, listed.output
+    assert {r["actor"]: r for r in map(json.loads, listed.output.splitlines())} == only_b
+    listed = runner.invoke(actors_command, ["--db", str(seed_store), "--outlet", "outlet-x"])
+    assert listed.exit_code == 2 and "unknown outlet 'outlet-x'; did you mean" in listed.output
 
 
 def test_report_outlet_section_has_a_tone_heat_table(seed_store):

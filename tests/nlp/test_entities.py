@@ -289,7 +289,7 @@ def test_actors_command_lists_canonical_actors_from_the_store(tmp_path, seeds):
     result = CliRunner().invoke(actors, ["--db", str(db), "--outlet", "hill"], env={"COLUMNS": "250"})
     assert result.exit_code == 0 and "Alexander Lukashenko" in result.output and "Lukahsneko" not in result.output
     result = CliRunner().invoke(actors, ["--db", str(tmp_path / "missing.duckdb")])
-    assert result.exit_code == 1 and "no narrascope store" in result.output
+    assert result.exit_code == 1 and "missing.duckdb: no such store" in result.output
 
 
 def test_gazetteer_names_are_tried_only_where_some_alias_starts(seeds_dir, polnear_dir):
