@@ -15,8 +15,9 @@ from .store import Store
 _ACTORS_SQL = """
 WITH tone AS (
     SELECT l.label AS actor, avg(l.score) AS tone, count(*) AS n
-    FROM labels l JOIN documents d ON d.id = l.doc_id
-    WHERE l.layer = 'tone' AND l.score IS NOT NULL AND (?::VARCHAR IS NULL OR d.outlet = ?)
+    FROM labels l JOIN documents d ON d.seq = l.doc_seq
+    WHERE l.layer = 'tone' AND l.score IS NOT NULL AND ($outlet::VARCHAR IS NULL OR d.outlet = $outlet)
+      AND ($actor::VARCHAR IS NULL OR l.label = $actor)
     GROUP BY 1
 )
 SELECT a.*, round(t.tone, 4), t.n FROM (
@@ -29,22 +30,24 @@ SELECT s.attrs->>'actor' AS actor,
        count(*) FILTER (WHERE s.attrs->>'metonym_of' IS NOT NULL) AS as_metonym,
        list(DISTINCT coalesce(d.outlet, '(unknown)') ORDER BY coalesce(d.outlet, '(unknown)')) AS outlets,
        list(DISTINCT substr(d.text, s.start + 1, s."end" - s.start) ORDER BY substr(d.text, s.start + 1, s."end" - s.start)) AS variants
-FROM spans s JOIN documents d ON d.id = s.doc_id
-WHERE s.layer = 'entity' AND s.attrs->>'actor' IS NOT NULL AND (?::VARCHAR IS NULL OR d.outlet = ?)
+FROM spans s JOIN documents d ON d.seq = s.doc_seq
+WHERE s.layer = 'entity' AND s.attrs->>'actor' IS NOT NULL AND ($outlet::VARCHAR IS NULL OR d.outlet = $outlet)
+  AND ($actor::VARCHAR IS NULL OR s.attrs->>'actor' = $actor)
 GROUP BY 1
 ) a LEFT JOIN tone t ON t.actor = a.actor
 ORDER BY a.mentions DESC, a.actor
-LIMIT ?
+LIMIT $top
 """
 
 
-def actor_table(store: Store, outlet: str | None = None, top: int = 50) -> list[dict]:
+def actor_table(store: Store, outlet: str | None = None, top: int = 50, actor: str | None = None) -> list[dict]:
     """One row per canonical actor: type, ids, mentions, documents, outlets, the spellings seen, and tone.
 
     ``tone`` is the mean of the actor's per-document tone labels (``tone_documents`` of them);
     both are None where the tone stage did not run or scored no sentence about the actor.
+    ``actor``: that actor's row alone (none when the corpus does not name it).
     """
-    rows = store.query(_ACTORS_SQL, [outlet, outlet, outlet, outlet, top])
+    rows = store.query(_ACTORS_SQL, {"outlet": outlet, "actor": actor, "top": top})
     keys = ("actor", "type", "actor_id", "wikidata", "mentions", "documents", "as_metonym", "outlets", "variants",
             "tone", "tone_documents")
     return [dict(zip(keys, row)) for row in rows]

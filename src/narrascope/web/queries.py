@@ -77,7 +77,7 @@ def actors(store, top: int = 200) -> list[dict]:
 
 def actor_detail(store, name: str) -> dict | None:
     """How each outlet frames one actor over time (mentions, roles, tone), what the actor is quoted saying, where."""
-    rows = [r for r in actor_table(store, top=100_000) if r["actor"] == name]
+    rows = actor_table(store, top=1, actor=name)
     if not rows:
         return None
     info = rows[0]
