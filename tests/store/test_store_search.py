@@ -80,3 +80,50 @@ def test_a_store_from_before_search_terms_is_searched_in_memory_until_a_run_adds
     with Store(path, read_only=True) as store:
         after, in_store = results(store)
         assert after == before and in_store
+
+
+def test_word_counts_are_kept_as_the_sql_counts_them(tmp_path, seeds_dir, polnear_dir):
+    """search_docs.words (schema 4) equals the count outlet profiles made in SQL, on real and odd texts."""
+    from narrascope.nlp.terms import WORDS_SQL, word_count
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((polnear_dir / "train" / "text").glob("*.txt"))[:60]]
+    texts += ["", "  ", "one", "a\u00a0b\u2009c\u3000d", "x\u2028y\u2029z", "tab\tvt\x0bff\x0cnel\x85end",
+              "unit\x1fsep\x1crecord\x1d\x1egroup", "zero\u200bwidth joiner\u200d here", "« Лукашенко » — “quoted”"]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE d (i INTEGER, text VARCHAR)")
+    con.executemany("INSERT INTO d VALUES (?, ?)", list(enumerate(texts)))
+    in_sql = dict(con.execute(f"SELECT i, {WORDS_SQL} FROM d").fetchall())
+    assert [word_count(t) for t in texts] == [in_sql[i] for i in range(len(texts))]
+    assert word_count("unit\x1fsep") == 1 and word_count("a\u00a0b") == 2  # as the SQL counts, not as str.split()
+
+    docs = _docs(seeds_dir)
+    with Store(tmp_path / "s.duckdb") as store:
+        store.save(docs, store.start_run({}, {}), {})
+        kept = dict(store.query("SELECT d.id, w.words FROM documents d JOIN search_docs w ON w.doc_seq = d.seq"))
+        assert kept == {d.id: word_count(d.text) for d in docs} and store.has_word_counts()
+
+
+def test_a_store_from_before_word_counts_gains_them_when_opened_for_writing(tmp_path, seeds_dir):
+    from narrascope.corpus.outlets import outlet_profiles
+    from narrascope.nlp.terms import word_count
+    from narrascope.store.duckdb_store import SCHEMA_VERSION
+
+    path = tmp_path / "v3.duckdb"
+    docs = _docs(seeds_dir)
+    with Store(path) as store:
+        store.save(docs, store.start_run({}, {}), {})
+        profiles = {p.outlet: p.words for p in outlet_profiles(store)}
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE search_docs DROP COLUMN words")
+    con.execute("UPDATE schema_version SET version = 3")
+    con.close()
+    with Store(path, read_only=True) as store:  # read-only: counted from the text, the same numbers
+        assert not store.has_word_counts()
+        assert {p.outlet: p.words for p in outlet_profiles(store)} == profiles
+    with Store(path) as store:
+        assert store.has_word_counts() and store.query("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+        assert dict(store.query("SELECT d.id, w.words FROM documents d JOIN search_docs w ON w.doc_seq = d.seq")) == {
+            d.id: word_count(d.text) for d in docs}
+        assert {p.outlet: p.words for p in outlet_profiles(store)} == profiles
+        assert profiles == {d.outlet: word_count(d.text) for d in docs}

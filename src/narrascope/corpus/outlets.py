@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from ..errors import InputError
+from ..nlp.terms import WORDS_SQL
 
 UNKNOWN = "(unknown)"
 ROLES = ("Protagonist", "Antagonist", "Innocent")
@@ -23,8 +24,9 @@ LAYER_STAGES = {
 
 _OUTLET = f"coalesce(d.outlet, '{UNKNOWN}')"
 _ORIGINALS = "d.id NOT IN (SELECT doc_id FROM duplicates)"
-# Words: runs of characters that Python's str.split() would not split on (Unicode spaces included).
-WORDS_SQL = r"length(regexp_extract_all(d.text, '[^\s\x{0B}\x{85}\pZ]+'))"
+# The mean of label scores, summed exactly (a float sum's order varies with DuckDB's threads, and with it the
+# fourth decimal of a mean now and then, and the order of actors tied on the rounded value).
+MEAN_SCORE = "avg(l.score::DECIMAL(18, 6))::DOUBLE"
 
 
 @dataclass
@@ -140,9 +142,13 @@ def layer_computed(store, layer: str) -> bool:
 
 def outlet_profiles(store, outlets: list[str] | None = None, top: int = TOP) -> list[OutletProfile]:
     """One profile per outlet (most articles first), or for the named ``outlets`` in the order given."""
+    # Word counts as the store keeps them; counted from the text where it does not (an older store).
+    kept = getattr(store, "has_word_counts", lambda: False)()
+    words = f"coalesce(w.words, {WORDS_SQL})" if kept else WORDS_SQL
     rows = store.query(
-        f"SELECT {_OUTLET} AS o, count(*), sum({WORDS_SQL}), min(d.published), max(d.published) "
-        f"FROM documents d WHERE {_ORIGINALS} GROUP BY o ORDER BY 2 DESC, o"
+        f"SELECT {_OUTLET} AS o, count(*), sum({words}), min(d.published), max(d.published) FROM documents d "
+        + ("LEFT JOIN search_docs w ON w.doc_seq = d.seq " if kept else "")
+        + f"WHERE {_ORIGINALS} GROUP BY o ORDER BY 2 DESC, o"
     )
     profiles = {o: OutletProfile(o, n, int(w or 0), first, last) for o, n, w, first, last in rows}
     if outlets is not None:
@@ -207,13 +213,16 @@ def _add_label_shares(store, profiles: dict[str, OutletProfile], layer: str, att
 
 
 def _add_actors(store, profiles: dict[str, OutletProfile], top: int, with_roles: bool) -> None:
+    # Each span's attrs parsed once for both fields; only each outlet's top actors come back.
     rows = store.query(
-        f"SELECT {_OUTLET} AS o, s.attrs->>'actor' AS actor, count(*) AS mentions, count(DISTINCT s.doc_id) AS docs, "
-        "  count(*) FILTER (WHERE s.attrs->>'role' = 'Protagonist'), count(*) FILTER (WHERE s.attrs->>'role' = 'Antagonist'), "
-        "  count(*) FILTER (WHERE s.attrs->>'role' = 'Innocent') "
-        "FROM spans s JOIN documents d ON d.id = s.doc_id "
-        f"WHERE s.layer = 'entity' AND s.attrs->>'actor' IS NOT NULL AND {_ORIGINALS} "
-        "GROUP BY o, actor ORDER BY o, docs DESC, mentions DESC, actor"
+        f"SELECT {_OUTLET} AS o, s.actor, count(*) AS mentions, count(DISTINCT s.doc_seq) AS docs, "
+        "  count(*) FILTER (WHERE s.role = 'Protagonist'), count(*) FILTER (WHERE s.role = 'Antagonist'), "
+        "  count(*) FILTER (WHERE s.role = 'Innocent') "
+        "FROM (SELECT doc_seq, a[1] AS actor, a[2] AS role FROM (SELECT doc_seq, json_extract_string(attrs, ['$.actor', '$.role']) AS a "
+        "      FROM spans WHERE layer = 'entity') WHERE a[1] IS NOT NULL) s JOIN documents d ON d.seq = s.doc_seq "
+        f"WHERE {_ORIGINALS} GROUP BY o, s.actor "
+        "QUALIFY row_number() OVER (PARTITION BY o ORDER BY docs DESC, mentions DESC, s.actor) <= ? "
+        "ORDER BY o, docs DESC, mentions DESC, s.actor", [top]
     )
     for p in profiles.values():
         p.actors = []
@@ -231,7 +240,7 @@ def _add_actors(store, profiles: dict[str, OutletProfile], top: int, with_roles:
 def _add_tone(store, profiles: dict[str, OutletProfile]) -> None:
     """Mean tone per outlet and actor over the actor's per-document ``tone`` labels (each document weighs the same)."""
     rows = store.query(
-        f"SELECT {_OUTLET} AS o, l.label, avg(l.score), count(*) FROM labels l JOIN documents d ON d.id = l.doc_id "
+        f"SELECT {_OUTLET} AS o, l.label, {MEAN_SCORE}, count(*) FROM labels l JOIN documents d ON d.seq = l.doc_seq "
         f"WHERE l.layer = 'tone' AND l.score IS NOT NULL AND {_ORIGINALS} GROUP BY o, l.label"
     )
     tones = {(o, actor): (mean, n) for o, actor, mean, n in rows}

@@ -36,6 +36,20 @@ def _stemmer(language: str):
     return _STEMMERS[language]
 
 
+# Words as outlet profiles count them (per 1,000 words): runs of anything but whitespace and Unicode
+# separators. Python's str.split() splits on those and on the ASCII separators \x1c-\x1f too.
+WORDS_SQL = r"length(regexp_extract_all(d.text, '[^\s\x{0B}\x{85}\pZ]+'))"  # the same count in DuckDB (RE2)
+_INFO_SEPARATORS = re.compile("[\x1c-\x1f]")
+_WORD_RUN = re.compile(r"(?:[^\s]|[\x1c-\x1f])+")
+
+
+def word_count(text: str) -> int:
+    """The number of words in ``text``, as ``WORDS_SQL`` counts them in the store (``search_docs.words``)."""
+    if _INFO_SEPARATORS.search(text):
+        return len(_WORD_RUN.findall(text))
+    return len(text.split())
+
+
 def searchable(title: str | None, text: str) -> str:
     """What search reads of a document: its title and its text."""
     return (title or "") + " " + text

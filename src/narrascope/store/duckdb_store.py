@@ -24,8 +24,11 @@ import numpy as np
 
 from ..document import Document, Label, Segment, Span, text_hash
 from ..errors import StoreError
+from ..nlp.terms import WORDS_SQL
 
-SCHEMA_VERSION = 3  # 2: the vectors table; 3: search terms (older stores gain them when opened for writing)
+# 2: the vectors table; 3: search terms (older stores gain them when opened for writing);
+# 4: search_docs.words, each document's word count (counted in SQL once when an older store is opened for writing)
+SCHEMA_VERSION = 4
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
 SOURCE_STATUSES = ("ok", "duplicate", "problem")
 
@@ -99,7 +102,8 @@ CREATE TABLE IF NOT EXISTS search_terms (
 );
 CREATE TABLE IF NOT EXISTS search_docs (
     doc_seq BIGINT NOT NULL,
-    len INTEGER NOT NULL
+    len INTEGER NOT NULL,
+    words INTEGER
 );
 CREATE TABLE IF NOT EXISTS duplicates (
     doc_id VARCHAR NOT NULL,
@@ -146,7 +150,7 @@ _SPAN_COLUMNS = 'doc_id, doc_seq, idx, start, "end", layer, label, score, attrs'
 _LABEL_COLUMNS = "doc_id, doc_seq, idx, layer, label, score, segment, evidence, attrs"
 _VECTOR_COLUMNS = 'doc_id, doc_seq, idx, kind, start, "end", vec'
 _SEARCH_TERM_COLUMNS = "doc_seq, term, tf"
-_SEARCH_DOC_COLUMNS = "doc_seq, len"
+_SEARCH_DOC_COLUMNS = "doc_seq, len, words"
 VECTOR_DTYPE = "<f2"  # float16: 768 bytes per 384-d vector, ample precision for cosine similarity
 
 _SIGNATURE_COLUMNS = "doc_id, text_hash, minhash"
@@ -225,13 +229,16 @@ class Store:
                     f"{self.path}: store schema version {version} is newer than this narrascope supports "
                     f"({SCHEMA_VERSION}); upgrade narrascope to open it"
                 )
-            if version is not None and (set(_TABLES) | set(_SEARCH_TABLES) <= tables or self.read_only):
-                return  # read-only: an older store lacks newer tables; readers treat them as empty
+            if version is not None and (self.read_only or (version == SCHEMA_VERSION and set(_TABLES) | set(_SEARCH_TABLES) <= tables)):
+                return  # read-only: an older store lacks newer tables and columns; readers do without them
         if self.read_only:
             raise StoreError(f"{self.path}: a DuckDB file but not a narrascope store (no narrascope tables)")
         self._con.execute("BEGIN")
         try:
             self._con.execute(_SCHEMA)
+            if "words" not in _columns(self._con, "search_docs"):  # a schema-3 store: count its words once, in SQL
+                self._con.execute("ALTER TABLE search_docs ADD COLUMN words INTEGER")
+                self._con.execute(f"UPDATE search_docs SET words = {WORDS_SQL} FROM documents d WHERE d.seq = search_docs.doc_seq")
             self._con.execute("DELETE FROM schema_version")
             self._con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
             self._con.execute("COMMIT")
@@ -495,6 +502,11 @@ class Store:
             for doc_id, hash_, blob in rows:
                 yield doc_id, hash_, np.frombuffer(blob, dtype="<u8").astype(np.uint64)
             after = rows[-1][0]
+
+    def has_word_counts(self) -> bool:
+        """Whether the store keeps each document's word count (``search_docs.words``, schema 4)."""
+        with self._lock:
+            return "words" in _columns(self._conn(), "search_docs")
 
     def has_vectors(self, kind: str = "document") -> bool:
         """Whether any embedding of this kind is stored (cheap, unlike :meth:`vectors`)."""
@@ -842,6 +854,13 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary").fetchall()}
 
 
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The column names of one of the store's own tables (empty when it has none)."""
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND table_name = ?", [table]).fetchall()}
+
+
 def _delete_children(con: duckdb.DuckDBPyConnection, seqs: list[int]) -> None:
     # The BETWEEN bounds let DuckDB skip row groups by their min/max statistics.
     lo, hi = min(seqs), max(seqs)
@@ -905,15 +924,17 @@ def _batch_columns(batch: list[Document], hashes: dict[str, str], run_id: str, v
 
 
 def _search_columns(docs) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """``search_terms`` (doc_seq, term, tf) and ``search_docs`` (doc_seq, len) columns of (seq, title, text[, counted])
-    tuples: what full-text search ranks by. ``counted``: the terms a worker already counted (``doc.cache["search_terms"]``)."""
-    from ..nlp.terms import searchable, term_counts
+    """``search_terms`` (doc_seq, term, tf) and ``search_docs`` (doc_seq, len, words) columns of (seq, title, text[, counted])
+    tuples: what full-text search ranks by, and the text's word count. ``counted``: the terms a worker already counted
+    (``doc.cache["search_terms"]``)."""
+    from ..nlp.terms import searchable, term_counts, word_count
 
-    seqs, lengths, distinct, terms, tfs = [], [], [], [], []
+    seqs, lengths, words_of, distinct, terms, tfs = [], [], [], [], [], []
     for seq, title, text, *counted in docs:
         counts, words = (counted and counted[0]) or term_counts(searchable(title, text))
         seqs.append(seq)
         lengths.append(words)
+        words_of.append(word_count(text))
         distinct.append(len(counts))
         terms.extend(counts.keys())
         tfs.extend(counts.values())
@@ -921,7 +942,7 @@ def _search_columns(docs) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
     term_array = np.empty(len(terms), dtype=object)
     term_array[:] = terms
     return ({"doc_seq": np.repeat(seq_array, distinct), "term": term_array, "tf": np.array(tfs, dtype=np.int64)},
-            {"doc_seq": seq_array, "len": np.array(lengths, dtype=np.int64)})
+            {"doc_seq": seq_array, "len": np.array(lengths, dtype=np.int64), "words": np.array(words_of, dtype=np.int64)})
 
 
 class _AttrsJson(dict):
