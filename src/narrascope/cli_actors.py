@@ -9,34 +9,39 @@ from rich.console import Console
 from rich.table import Table
 
 from .cli_corpus import _db_option, _in, _open, _scope_options
+from .corpus.outlets import MEAN_SCORE
 from .errors import NarrascopeError
 from .store import Store
 
-_ACTORS_SQL = """
-WITH tone AS (
-    SELECT l.label AS actor, avg(l.score) AS tone, count(*) AS n
+# Each entity span's attrs are parsed once; the spellings (read from the text, the costly part) and the
+# outlets only for the actors listed.
+_ACTORS_SQL = f"""
+WITH m AS (
+    SELECT s.doc_seq, s.start, s."end", s.label, a[1] AS actor, a[2] AS actor_id, a[3] AS wikidata, a[4] AS metonym_of
+    FROM (SELECT doc_seq, start, "end", label, json_extract_string(attrs, ['$.actor', '$.actor_id', '$.wikidata', '$.metonym_of']) AS a
+          FROM spans WHERE layer = 'entity') s
+    JOIN documents d ON d.seq = s.doc_seq
+    WHERE a[1] IS NOT NULL AND ($outlet::VARCHAR IS NULL OR d.outlet = $outlet) AND ($actor::VARCHAR IS NULL OR a[1] = $actor)
+), top AS (
+    SELECT actor, mode(label) AS type, any_value(actor_id) AS actor_id, any_value(wikidata) AS wikidata, count(*) AS mentions,
+           count(DISTINCT doc_seq) AS documents, count(metonym_of) AS as_metonym
+    FROM m GROUP BY actor ORDER BY mentions DESC, actor LIMIT $top
+), seen AS (
+    SELECT m.actor,
+           list(DISTINCT coalesce(d.outlet, '(unknown)') ORDER BY coalesce(d.outlet, '(unknown)')) AS outlets,
+           list(DISTINCT substr(d.text, m.start + 1, m."end" - m.start) ORDER BY substr(d.text, m.start + 1, m."end" - m.start)) AS variants
+    FROM m JOIN documents d ON d.seq = m.doc_seq WHERE m.actor IN (SELECT actor FROM top) GROUP BY 1
+), tone AS (
+    SELECT l.label AS actor, {MEAN_SCORE} AS tone, count(*) AS n
     FROM labels l JOIN documents d ON d.seq = l.doc_seq
     WHERE l.layer = 'tone' AND l.score IS NOT NULL AND ($outlet::VARCHAR IS NULL OR d.outlet = $outlet)
-      AND ($actor::VARCHAR IS NULL OR l.label = $actor)
+      AND l.label IN (SELECT actor FROM top)
     GROUP BY 1
 )
-SELECT a.*, round(t.tone, 4), t.n FROM (
-SELECT s.attrs->>'actor' AS actor,
-       mode(s.label) AS type,
-       any_value(s.attrs->>'actor_id') AS actor_id,
-       any_value(s.attrs->>'wikidata') AS wikidata,
-       count(*) AS mentions,
-       count(DISTINCT s.doc_id) AS documents,
-       count(*) FILTER (WHERE s.attrs->>'metonym_of' IS NOT NULL) AS as_metonym,
-       list(DISTINCT coalesce(d.outlet, '(unknown)') ORDER BY coalesce(d.outlet, '(unknown)')) AS outlets,
-       list(DISTINCT substr(d.text, s.start + 1, s."end" - s.start) ORDER BY substr(d.text, s.start + 1, s."end" - s.start)) AS variants
-FROM spans s JOIN documents d ON d.seq = s.doc_seq
-WHERE s.layer = 'entity' AND s.attrs->>'actor' IS NOT NULL AND ($outlet::VARCHAR IS NULL OR d.outlet = $outlet)
-  AND ($actor::VARCHAR IS NULL OR s.attrs->>'actor' = $actor)
-GROUP BY 1
-) a LEFT JOIN tone t ON t.actor = a.actor
-ORDER BY a.mentions DESC, a.actor
-LIMIT $top
+SELECT t.actor, t.type, t.actor_id, t.wikidata, t.mentions, t.documents, t.as_metonym, s.outlets, s.variants,
+       round(tone.tone, 4), tone.n
+FROM top t JOIN seen s USING (actor) LEFT JOIN tone USING (actor)
+ORDER BY t.mentions DESC, t.actor
 """
 
 

@@ -13,12 +13,12 @@ from .cli_corpus import _check_choice, _console, _db_option, _open
 SNIPPET_WIDTH = 160
 
 
-def _actor(value: str | None, index) -> str | None:
+def _actor(value: str | None, index, store) -> str | None:
     """The canonical actor ``value`` names: the actor itself or a spelling seen in the texts (any case);
     a clear error with the nearest actors otherwise."""
     if value is None:
         return None
-    return index.actor_named(value) or _check_choice("actor", value, index.actors)
+    return index.actor_named(value, store) or _check_choice("actor", value, index.actors)
 
 
 @click.command("search")
@@ -70,7 +70,7 @@ def search(query: tuple[str, ...], db: str, outlet: str | None, date_from: str |
                 outlet=_check_choice("outlet", outlet, index.outlets), date_from=date_from, date_to=date_to,
                 technique=_check_choice("technique", technique, index.techniques),
                 narrative=_check_choice("narrative", narrative, [label for label, _ in index.narratives]),
-                include_duplicates=duplicates, actor=_actor(actor, index))
+                include_duplicates=duplicates, actor=_actor(actor, index, store))
             results, total = search_store(store, index, text, filters, limit=limit, offset=offset, width=SNIPPET_WIDTH)
     finally:
         index.close()

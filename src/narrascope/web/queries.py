@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import date
 
 from ..cli_actors import actor_table
+from ..corpus.outlets import MEAN_SCORE
 
 ORIGINALS = "d.id NOT IN (SELECT doc_id FROM duplicates)"
 DAY_BUCKETS_UP_TO = 92  # a corpus spanning up to ~3 months is charted by day, a longer one by month
@@ -89,7 +90,7 @@ def actor_detail(store, name: str) -> dict | None:
         f"FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.layer = 'entity' AND s.attrs->>'actor' = ? AND {ORIGINALS} "
         "GROUP BY ALL ORDER BY o, m NULLS FIRST", [name])
     tone = {(o, m): (t, n) for o, m, t, n in store.query(
-        "SELECT coalesce(d.outlet, '(unknown)'), substr(d.published, 1, 7), avg(l.score), count(*) FROM labels l "
+        f"SELECT coalesce(d.outlet, '(unknown)'), substr(d.published, 1, 7), {MEAN_SCORE}, count(*) FROM labels l "
         f"JOIN documents d ON d.id = l.doc_id WHERE l.layer = 'tone' AND l.label = ? AND l.score IS NOT NULL AND {ORIGINALS} "
         "GROUP BY ALL", [name])}
     by_outlet = []

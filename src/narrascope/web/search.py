@@ -117,7 +117,7 @@ class SearchIndex:
         self.techniques: list[str] = []
         self.narratives: list[tuple[str, str]] = []  # (label, display name)
         self.actors: list[str] = []  # canonical actors, most mentioned first
-        self.actor_spellings: dict[str, str] = {}  # a spelling seen in the texts, lower-cased -> its actor
+        self._spellings: dict[str, str | None] = {}  # a spelling asked for, lower-cased -> its actor (actor_named)
 
     def refresh(self, store) -> bool:
         """Rebuild when the store's documents changed since the last build; True when rebuilt.
@@ -144,19 +144,12 @@ class SearchIndex:
         self.outlets = [r[0] for r in run("SELECT DISTINCT outlet FROM docs ORDER BY 1")]
         self.techniques = [r[0] for r in run("SELECT DISTINCT label FROM doc_tech ORDER BY 1")]
         self.narratives = [tuple(r) for r in run("SELECT label, any_value(name) FROM doc_narr GROUP BY 1 ORDER BY 2")]
-        # each spelling seen (lower-cased) with its actors and their mentions, most mentioned first
-        spelled = store.query(
-            "SELECT lower(substr(d.text, s.start + 1, s.\"end\" - s.start)) AS surface, s.actor, count(*) AS n "
-            "FROM (SELECT doc_seq, start, \"end\", attrs->>'actor' AS actor FROM spans WHERE layer = 'entity' "
-            "AND attrs->>'actor' IS NOT NULL) s JOIN documents d ON d.seq = s.doc_seq "
-            "GROUP BY 1, 2 ORDER BY 3 DESC, 2") if self._with_actors else []
-        mentions: Counter[str] = Counter()
-        spellings: dict[str, str] = {}
-        for surface, actor, n in spelled:
-            mentions[actor] += n
-            spellings.setdefault(surface, actor)
-        self.actors = sorted(mentions, key=lambda a: (-mentions[a], a))
-        self.actor_spellings = spellings
+        # every canonical actor, most mentioned first; the spellings are looked up when asked for (actor_named)
+        counted = store.query(
+            "SELECT attrs->>'actor' AS actor, count(*) AS n FROM spans WHERE layer = 'entity' AND attrs->>'actor' IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC, 1") if self._with_actors else []
+        self.actors = [actor for actor, _ in counted]
+        self._spellings = {}
 
     def _build(self, store) -> None:
         docs, postings = [], ([], [], [])
@@ -200,11 +193,19 @@ class SearchIndex:
         _insert(con, "doc_actor", doc_actors, ("seq", "actor"))
         self._facets(lambda sql: con.execute(sql).fetchall(), store)
 
-    def actor_named(self, value: str) -> str | None:
+    def actor_named(self, value: str, store=None) -> str | None:
         """The canonical actor ``value`` names, in any case: the actor itself or one of the spellings the
-        texts use for it ("Lukashenka", "Lukahsneko" -> "Alexander Lukashenko"); None when none."""
+        texts use for it ("Lukashenka", "Lukahsneko" -> "Alexander Lukashenko"; the actor most often spelt
+        so); None when none. Spellings are looked up in ``store`` (the one the index was refreshed from)
+        and remembered until the next refresh."""
         key = value.strip().lower()
-        return next((actor for actor in self.actors if actor.lower() == key), None) or self.actor_spellings.get(key)
+        exact = next((actor for actor in self.actors if actor.lower() == key), None)
+        if exact is not None or store is None or not self._with_actors:
+            return exact
+        if key not in self._spellings:
+            rows = store.query(_SPELLING_SQL, [key, key])
+            self._spellings[key] = rows[0][0] if rows else None
+        return self._spellings[key]
 
     def search(self, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0,
                store=None) -> tuple[list[SearchHit], int]:
@@ -255,6 +256,14 @@ def _may_stem_to(terms: set[str] | None):
     return lambda word: _head(word) in heads
 
 
+# The actor most often spelt ``key`` (lower-cased) in the texts: only spans of the key's length read the text.
+_SPELLING_SQL = (
+    "SELECT s.actor FROM (SELECT doc_seq, start, \"end\", attrs->>'actor' AS actor FROM spans "
+    "WHERE layer = 'entity' AND \"end\" - start = length(?) AND attrs->>'actor' IS NOT NULL) s "
+    "JOIN documents d ON d.seq = s.doc_seq WHERE lower(substr(d.text, s.start + 1, s.\"end\" - s.start)) = ? "
+    "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+
+
 def search_store(store, index: SearchIndex, query: str, filters: SearchFilters | None = None, limit: int = 20,
                  offset: int = 0, width: int = 240) -> tuple[list[dict], int]:
     """One page of hits as dicts (id, title, outlet, published, language, score, snippet, matches:
@@ -262,7 +271,7 @@ def search_store(store, index: SearchIndex, query: str, filters: SearchFilters |
     ``filters.actor`` may be any spelling of an actor the texts use."""
     index.refresh(store)
     if filters and filters.actor:  # a spelling names its actor ("Lukashenka"); a name nobody uses matches nothing
-        filters = dataclasses.replace(filters, actor=index.actor_named(filters.actor) or filters.actor)
+        filters = dataclasses.replace(filters, actor=index.actor_named(filters.actor, store) or filters.actor)
     hits, total = index.search(query, filters, limit=limit, offset=offset, store=store)
     terms = query_terms(query)
     texts = dict(store.query("SELECT id, text FROM documents WHERE seq IN (SELECT unnest(?::BIGINT[]))",
