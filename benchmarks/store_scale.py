@@ -22,8 +22,8 @@ documents are cloned until the store holds ``--docs`` documents. Each clone
 Every command then runs in a fresh process as a user would run it (Python's start
 included); the table gives its wall time and the process's peak RSS. The web rows
 start the dashboard app in one process and time its first overview page and a
-search after it. ``--keep DIR`` keeps the scaled stores (and reuses them next time);
-``--only`` measures only the named rows ("echoes", "report, one month", ...).
+search after it, then the outlets page, the actors page and one actor's page. ``--keep DIR`` keeps the scaled stores (and reuses them next time);
+``--only`` measures only the named rows ("echoes", "report, one month", ...; "web" for the dashboard's).
 Results: docs/BENCHMARKS.md, "Corpus views on a large store".
 """
 
@@ -56,6 +56,9 @@ COMMANDS = [
     ("echoes", ["echoes"]),
     ("echoes, one month", ["echoes", "--from", "2016-05", "--to", "2016-05"]),
     ("outlets", ["outlets"]),
+    ("actors", ["actors"]),
+    ("actors, one outlet and month", ["actors", "--outlet", "outlet-07", "--from", "2016-05", "--to", "2016-05"]),
+    ("search, an actor's spelling", ["search", "--actor", "hillary"]),
     ("narratives", ["narratives"]),
     ("report", ["report", "-o", "{tmp}/report.html"]),
     ("report, one month", ["report", "-o", "{tmp}/report_month.html", "--from", "2016-05", "--to", "2016-05"]),
@@ -69,8 +72,14 @@ t0 = time.perf_counter()
 with TestClient(create_app(sys.argv[1])) as client:
     r = client.get("/"); r.raise_for_status(); t1 = time.perf_counter()
     r = client.get("/search", params={"q": "campaign"}); r.raise_for_status(); t2 = time.perf_counter()
-print(f"TIMES {t1 - t0:.2f} {t2 - t1:.2f}")
+    r = client.get("/outlets"); r.raise_for_status(); t3 = time.perf_counter()
+    r = client.get("/actors"); r.raise_for_status(); t4 = time.perf_counter()
+    r = client.get("/actors/Hillary Clinton"); r.raise_for_status(); t5 = time.perf_counter()
+print(f"TIMES {t1 - t0:.2f} {t2 - t1:.2f} {t3 - t2:.2f} {t4 - t3:.2f} {t5 - t4:.2f}")
 """
+WEB_ONLY: bool | None = None  # --only: whether the web rows are wanted too (None: no --only, every row)
+WEB_ROWS = ("web: start + first overview page", "web: a search after it", "web: the outlets page", "web: the actors page",
+            "web: one actor's page")
 
 
 def build_base(path: Path) -> None:
@@ -209,11 +218,13 @@ def measure(db: Path, tmp: Path) -> list[tuple[str, float, float]]:
         wall, rss, _ = run_timed(argv)
         results.append((name, wall, rss))
         print(f"  {name}: {wall:.1f} s, {rss:.0f} MB", file=sys.stderr)
+    if WEB_ONLY is not None and not WEB_ONLY:
+        return results
     wall, rss, out = run_timed([sys.executable, "-c", WEB_SCRIPT, str(db)])
-    first, search = (float(x) for x in re.search(r"TIMES ([\d.]+) ([\d.]+)", out).groups())
-    results.append(("web: start + first overview page", first, rss))
-    results.append(("web: a search after it", search, rss))
-    print(f"  web: {first:.1f} s + {search:.1f} s, {rss:.0f} MB", file=sys.stderr)
+    times = [float(x) for x in out.split("TIMES", 1)[1].split()]
+    for name, seconds in zip(WEB_ROWS, times):
+        results.append((name, seconds, rss))
+    print("  web: " + ", ".join(f"{name[5:]} {t:.1f} s" for name, t in zip(WEB_ROWS, times)) + f"; {rss:.0f} MB", file=sys.stderr)
     return results
 
 
@@ -232,8 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale_only:
         scale_store(args.base, args.scale_only, args.docs[0], args.outlets)
         return 0
+    global WEB_ONLY
     if args.only:
         COMMANDS[:] = [c for c in COMMANDS if c[0] in args.only]
+        WEB_ONLY = any(name == "web" or name.startswith("web:") for name in args.only)
     if not args.base.exists():
         build_base(args.base)
     results = {}
