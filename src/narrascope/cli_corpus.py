@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -37,11 +35,13 @@ def _open(db: str, scope=None):
     except NarrascopeError as exc:
         raise click.ClickException(str(exc)) from exc
     if scope:
+        from .corpus.scope import ScopeError, resolve_outlets
+
         try:
-            if scope.outlets:
-                stored = [o for (o,) in store.query("SELECT DISTINCT outlet FROM documents WHERE outlet IS NOT NULL ORDER BY 1")]
-                scope = replace(scope, outlets=tuple(_check_choice("outlet", o, stored) for o in scope.outlets))
-            store.restrict(scope)
+            store.restrict(resolve_outlets(scope, store))
+        except ScopeError as exc:
+            store.close()
+            raise click.UsageError(str(exc)) from exc
         except BaseException:
             store.close()
             raise
@@ -50,16 +50,14 @@ def _open(db: str, scope=None):
 
 def _check_choice(kind: str, value: str | None, choices: list[str]) -> str | None:
     """``value`` as stored (case-insensitive match), or a clear error listing what the store holds."""
+    from .corpus.scope import ScopeError, match_choice
+
     if value is None:
         return None
-    for choice in choices:
-        if choice.lower() == value.lower():
-            return choice
-    if not choices:
-        raise click.UsageError(f"no {kind} is stored in this corpus, so --{kind} {value!r} matches nothing")
-    close = difflib.get_close_matches(value, choices, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; stored: {', '.join(choices[:12])}" + (" …" if len(choices) > 12 else "")
-    raise click.UsageError(f"unknown {kind} {value!r}{hint}")
+    try:
+        return match_choice(kind, value, choices)
+    except ScopeError as exc:
+        raise click.UsageError(str(exc).replace(f"so {kind} ", f"so --{kind} ")) from exc
 
 
 def _scope_options(f):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -224,6 +225,51 @@ def test_actor_view_joins_spellings_and_lists_quotes(client, store):
     page = client.get(f"/actors/{luka[0]['actor']}", headers=HTML)
     assert page.status_code == 200 and data["quotes"][0]["text"][:40].replace('"', "&#34;") in page.text
     assert client.get("/api/actors/Nobody%20At%20All").status_code == 404
+
+
+def test_pages_and_api_read_a_period_or_some_outlets(client, store):
+    """from, to and outlet (as the CLI's --from, --to, --outlet) narrow the overview, outlets and actors."""
+    from narrascope.cli_actors import actor_table
+    from narrascope.corpus.scope import Scope
+
+    outlet, month = store.query(
+        "SELECT outlet, substr(published, 1, 7) FROM documents WHERE outlet IS NOT NULL AND published IS NOT NULL "
+        "GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 1")[0]
+    params = {"from": month, "to": month, "outlet": outlet.upper()}
+    expected_docs = store.query("SELECT count(*) FROM documents WHERE outlet = ? AND substr(published, 1, 7) = ?", [outlet, month])[0][0]
+    overview = client.get("/api/overview", params=params).json()
+    assert overview["documents"] == expected_docs and overview["by_outlet"] == {outlet: expected_docs}
+    assert overview["scope"] == f"published {month} to {month}, outlet {outlet}"
+    assert client.get("/api/overview").json()["scope"] is None
+
+    from narrascope.store import Store
+
+    with Store(store.path, read_only=True) as scoped:  # the same view through the CLI's restriction
+        scoped.restrict(Scope(month, month, (outlet,)))
+        expected = actor_table(scoped, top=200)
+    assert client.get("/api/actors", params=params).json() == json.loads(json.dumps(expected))
+    assert all(r["outlets"] == [outlet] for r in expected) and expected
+    actor = expected[0]["actor"]
+    detail = client.get(f"/api/actors/{actor}", params=params).json()
+    assert {f["outlet"] for f in detail["framing"]} == {outlet} and detail["mentions"] == expected[0]["mentions"]
+    profiles = client.get("/api/outlets", params=params).json()
+    assert [p["outlet"] for p in profiles["profiles"]] == [outlet] and profiles["profiles"][0]["articles"] <= expected_docs
+
+    page = client.get("/actors", params=params, headers=HTML).text
+    assert f"Showing documents published {month} to {month}, outlet {outlet}" in page
+    assert f'href="/actors/{quote(actor, safe="")}?from={month}&amp;to={month}&amp;outlet=' in page  # links keep the scope
+    assert f'<option selected>{outlet}</option>' in page
+    whole = client.get("/actors", headers=HTML).text
+    assert "Showing documents" not in whole and whole.count("<tr>") > page.count("<tr>")
+
+    bad = client.get("/api/actors", params={"from": "2024-13"})
+    assert bad.status_code == 422 and bad.json()["error"] == "from '2024-13': give a year, a month or a day as 2024, 2024-03 or 2024-03-05"
+    unknown = client.get("/api/overview", params={"outlet": outlet[:-1] + "#"})
+    assert unknown.status_code == 422 and f"did you mean {outlet}" in unknown.json()["error"]
+    empty = client.get("/outlets", params={"from": "2099"}, headers=HTML)
+    assert empty.status_code == 404 and "no documents published from 2099" in empty.text
+    backwards = client.get("/", params={"from": "2024-05", "to": "2024-04"}, headers=HTML)
+    assert backwards.status_code == 422 and "to 2024-04 is before from 2024-05" in backwards.text
 
 
 def test_untrusted_text_is_escaped_on_every_page(client, store):

@@ -90,3 +90,30 @@ class Scope:
         if self.outlets:
             parts.append(("outlet " if len(self.outlets) == 1 else "outlets ") + ", ".join(self.outlets))
         return ", ".join(parts)
+
+
+def match_choice(kind: str, value: str, choices: list[str]) -> str:
+    """``value`` as stored (matched in any case), or a ScopeError naming the nearest of ``choices``."""
+    import difflib
+
+    for choice in choices:
+        if choice.lower() == value.lower():
+            return choice
+    if not choices:
+        raise ScopeError(f"no {kind} is stored in this corpus, so {kind} {value!r} matches nothing")
+    close = difflib.get_close_matches(value, choices, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; stored: {', '.join(choices[:12])}" + (" …" if len(choices) > 12 else "")
+    raise ScopeError(f"unknown {kind} {value!r}{hint}")
+
+
+def stored_outlets(store) -> list[str]:
+    """The outlets a store's documents name, sorted (what a scope's outlets are matched against)."""
+    return [o for (o,) in store.query("SELECT DISTINCT outlet FROM documents WHERE outlet IS NOT NULL ORDER BY 1")]
+
+
+def resolve_outlets(scope: Scope, store) -> Scope:
+    """``scope`` with its outlets spelt as ``store`` stores them; ScopeError for one it does not hold."""
+    if not scope.outlets:
+        return scope
+    stored = stored_outlets(store)
+    return Scope(scope.date_from, scope.date_to, tuple(match_choice("outlet", o, stored) for o in scope.outlets))

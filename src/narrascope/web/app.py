@@ -10,12 +10,13 @@ import json
 import logging
 import os
 import threading
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
+from typing import Iterator
 from importlib import resources
 from pathlib import Path
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -23,6 +24,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
+from ..corpus.scope import Scope, ScopeError, resolve_outlets, stored_outlets
 from ..corpus.spread import LAYERS, narrative_spread, path_text
 from ..errors import InputError
 from ..report.charts import bar_chart, column_chart, timeline_chart
@@ -60,6 +62,27 @@ class Dashboard:
         self.allow_private_urls = allow_private_urls
         self.env = _env()
         self.analysis_lock = threading.Lock()  # one on-the-fly analysis at a time: the models are shared
+
+    @contextmanager
+    def scoped(self, scope: Scope) -> Iterator[tuple[object, dict]]:
+        """The store seen through ``scope`` (the shared connection for the whole corpus, a connection of its
+        own restricted to the scope otherwise), and what a page shows of the scope (``scope_context``)."""
+        if not scope:
+            with self.handle.open() as store:
+                yield store, scope_context(scope, stored_outlets(store))
+            return
+        store = self.handle._open_store()  # temporary views are per connection: never the shared one
+        try:
+            choices = stored_outlets(store)
+            try:
+                scope = resolve_outlets(scope, store)
+            except ScopeError as exc:
+                raise HTTPException(422, _for_web(str(exc))) from None
+            if not store.restrict(scope):
+                raise HTTPException(404, f"no documents {scope.describe()} in this store")
+            yield store, scope_context(scope, choices)
+        finally:
+            store.close()
 
     def warm_up(self) -> None:
         """Build the search index before the first search asks for it."""
@@ -123,6 +146,30 @@ def create_app(db: str | Path = "narrascope.duckdb", *, token: str | None = None
     return app
 
 
+def _for_web(message: str) -> str:
+    """A scope error in the dashboard's words: its fields are from, to and outlet, not --from, --to."""
+    return message.replace("--from", "from").replace("--to", "to").replace("--outlet", "outlet")
+
+
+def scope_params(date_from: str = Query("", alias="from", description="only documents published on or after this day, "
+                                                                      "month or year (2024, 2024-03, 2024-03-05)"),
+                 date_to: str = Query("", alias="to", description="only documents published on or before (same forms)"),
+                 outlet: list[str] = Query(default=[], description="only this outlet's documents (repeat for several; any case)")) -> Scope:
+    """The part of the corpus a page or API call reads (``from``, ``to``, ``outlet``), as for the CLI's views."""
+    try:
+        return Scope(date_from.strip() or None, date_to.strip() or None, tuple(o.strip() for o in outlet if o.strip()))
+    except ScopeError as exc:
+        raise HTTPException(422, _for_web(str(exc))) from None
+
+
+def scope_context(scope: Scope, choices: list[str]) -> dict:
+    """What a page shows of its scope: the form's values, the outlets to choose from, a sentence, and the query
+    string that keeps the scope on the page's links."""
+    pairs = [("from", scope.date_from), ("to", scope.date_to), *(("outlet", o) for o in scope.outlets)]
+    return {"date_from": scope.date_from or "", "date_to": scope.date_to or "", "outlets": list(scope.outlets),
+            "choices": choices, "describe": scope.describe(), "query": urlencode([(k, v) for k, v in pairs if v])}
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
 
@@ -151,30 +198,31 @@ def _search(dash: Dashboard, q: str, filters: SearchFilters, page: int) -> dict:
                         "narratives": [{"label": k, "name": n} for k, n in dash.index.narratives]}}
 
 
-def _outlets(dash: Dashboard, names: list[str]) -> dict:
+def _outlets(dash: Dashboard, names: list[str], scope: Scope = Scope()) -> dict:
     from ..corpus.outlets import compare_outlets, outlet_profiles
 
-    with dash.handle.open() as store:
+    with dash.scoped(scope) as (store, shown):
         known = queries.outlet_names(store)
         unknown = [n for n in names if n not in known]
         if unknown:
             raise HTTPException(404, f"no outlet named {', '.join(unknown)} with original articles in this store")
         if len(names) >= 2:
             comparison = compare_outlets(store, names)
-            return {"outlets": known, "selected": names, "profiles": queries.as_json(comparison.profiles),
+            return {"outlets": known, "selected": names, "scope": shown["describe"] or None,
+                    "profiles": queries.as_json(comparison.profiles),
                     "differences": queries.as_json(comparison.differences), "framing": queries.as_json(comparison.to_dict()["framing"]),
-                    "_objects": comparison.profiles}
+                    "_objects": comparison.profiles, "_scope": shown}
         profiles = outlet_profiles(store, names or None)
-        return {"outlets": known, "selected": names, "profiles": queries.as_json(profiles), "differences": [], "framing": None,
-                "_objects": profiles}
+        return {"outlets": known, "selected": names, "scope": shown["describe"] or None, "profiles": queries.as_json(profiles),
+                "differences": [], "framing": None, "_objects": profiles, "_scope": shown}
 
 
-def _actor(dash: Dashboard, name: str) -> dict:
-    with dash.handle.open() as store:
+def _actor(dash: Dashboard, name: str, scope: Scope = Scope()) -> dict:
+    with dash.scoped(scope) as (store, shown):
         detail = queries.actor_detail(store, name)
     if detail is None:
-        raise HTTPException(404, f"no actor named {name} in this store")
-    return detail
+        raise HTTPException(404, f"no actor named {name} in this store" + (f" ({shown['describe']})" if scope else ""))
+    return {**detail, "scope": shown["describe"] or None, "_scope": shown}
 
 
 def _analyse(dash: Dashboard, text: str | None, url: str | None) -> dict:
@@ -204,8 +252,8 @@ def _json(data) -> JSONResponse:
 # -- pages ------------------------------------------------------------------------------
 def _add_pages(app: FastAPI, dash: Dashboard) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def overview_page(request: Request):
-        with dash.handle.open() as store:
+    def overview_page(request: Request, scope: Scope = Depends(scope_params)):
+        with dash.scoped(scope) as (store, shown):
             data = queries.overview(store)
             spreads = narrative_spread(store, min_outlets=2)[:SPREADS_SHOWN]
         tl = data["timeline"]
@@ -218,7 +266,7 @@ def _add_pages(app: FastAPI, dash: Dashboard) -> None:
         }
         charts["spread"] = story_timeline([(sp.name, sp.dated) for sp in spreads]) if spreads else ""
         return dash.page(request, "overview.html", data=data, charts=charts, title="Overview",
-                         spreads=[(sp, path_text(sp)) for sp in spreads])
+                         spreads=[(sp, path_text(sp)) for sp in spreads], scope=shown)
 
     @app.get("/articles/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, doc_id: str):
@@ -236,33 +284,33 @@ def _add_pages(app: FastAPI, dash: Dashboard) -> None:
         return dash.page(request, "search.html", data=data, title="Search")
 
     @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
-    def outlets_page(request: Request, o: list[str] = Query(default=[])):
+    def outlets_page(request: Request, o: list[str] = Query(default=[]), scope: Scope = Depends(scope_params)):
         from ..report.corpus_sections import tone_table
         from ..report.charts import share_table
 
-        data = _outlets(dash, o)
+        data = _outlets(dash, o, scope)
         profiles = data["_objects"]
         mix = [(p.outlet, s.label.replace("_", " "), s.count) for p in profiles for s in (p.techniques or [])]
         density = [(p.outlet, p.technique_density) for p in profiles if p.technique_density is not None]
-        return dash.page(request, "outlets.html", data=data, profiles=profiles, title="Outlets",
+        return dash.page(request, "outlets.html", data=data, profiles=profiles, title="Outlets", scope=data["_scope"],
                          mix_table=share_table(mix) if mix else None, tone_table=tone_table(profiles),
                          density_chart=bar_chart(sorted(density, key=lambda r: -r[1])) if density else None)
 
     @app.get("/actors", response_class=HTMLResponse, include_in_schema=False)
-    def actors_page(request: Request):
-        with dash.handle.open() as store:
+    def actors_page(request: Request, scope: Scope = Depends(scope_params)):
+        with dash.scoped(scope) as (store, shown):
             rows = queries.actors(store)
-        return dash.page(request, "actors.html", rows=rows, title="Actors")
+        return dash.page(request, "actors.html", rows=rows, title="Actors", scope=shown)
 
     @app.get("/actors/{name}", response_class=HTMLResponse, include_in_schema=False)
-    def actor_page(request: Request, name: str):
-        data = _actor(dash, name)
+    def actor_page(request: Request, name: str, scope: Scope = Depends(scope_params)):
+        data = _actor(dash, name, scope)
         months = sorted({f["month"] for f in data["framing"] if f["month"]})
         outlets = sorted({f["outlet"] for f in data["framing"]})
         mentions = [(o, [sum(f["mentions"] for f in data["framing"] if f["outlet"] == o and f["month"] == m) for m in months]) for o in outlets]
         tones = [(o, [next((f["tone"] or 0 for f in data["framing"] if f["outlet"] == o and f["month"] == m), 0) for m in months])
                  for o in outlets if any(f["tone"] is not None for f in data["framing"] if f["outlet"] == o)]
-        return dash.page(request, "actor.html", data=data, title=data["actor"],
+        return dash.page(request, "actor.html", data=data, title=data["actor"], scope=data["_scope"],
                          mentions_chart=timeline_chart(months, mentions) if months else None,
                          has_tone=bool(tones))
 
@@ -333,21 +381,22 @@ def _add_api(app: FastAPI, dash: Dashboard) -> None:
             return {"status": "ok", "documents": store.count(), "version": __version__}
 
     @app.get("/api/overview", summary="Corpus overview")
-    def overview_api():
+    def overview_api(scope: Scope = Depends(scope_params)):
         """Counts by outlet, language and date; timelines of techniques and narratives (by day or month); latest documents."""
-        with dash.handle.open() as store:
-            return _json(queries.overview(store))
+        with dash.scoped(scope) as (store, shown):
+            return _json({**queries.overview(store), "scope": shown["describe"] or None})
 
     @app.get("/api/narratives", summary="How narratives spread between outlets")
     def narratives_api(min_outlets: int = Query(1, ge=1, le=10_000, description="only narratives carried by this many outlets"),
-                       layer: list[str] = Query(default=[], description="narrative, subnarrative, user_narrative (repeat; default all)")):
+                       layer: list[str] = Query(default=[], description="narrative, subnarrative, user_narrative (repeat; default all)"),
+                       scope: Scope = Depends(scope_params)):
         """Per narrative: the outlet that carried it first, and each outlet that took it up with the day of its first
         document carrying it and its lag in days; the most widely carried first."""
         layers = tuple(layer) or LAYERS
         unknown = set(layers) - set(LAYERS)
         if unknown:
             raise HTTPException(400, f"unknown layer {sorted(unknown)[0]!r}; one of {', '.join(LAYERS)}")
-        with dash.handle.open() as store:
+        with dash.scoped(scope) as (store, _):
             return _json([sp.to_dict() for sp in narrative_spread(store, layers, min_outlets)])
 
     @app.get("/api/articles/{doc_id}", summary="One article with everything found in it")
@@ -374,20 +423,21 @@ def _add_api(app: FastAPI, dash: Dashboard) -> None:
         return _json(_search(dash, q, filters, page))
 
     @app.get("/api/outlets", summary="Outlet profiles, or a comparison of two or more")
-    def outlets_api(o: list[str] = Query(default=[], description="outlet names (repeat); two or more compares them")):
+    def outlets_api(o: list[str] = Query(default=[], description="outlet names (repeat); two or more compares them"),
+                    scope: Scope = Depends(scope_params)):
         """Per outlet: articles, technique density and mix, genres, frames, narratives, actors (roles, tone), whom it quotes."""
-        return _json(_outlets(dash, o))
+        return _json(_outlets(dash, o, scope))
 
     @app.get("/api/actors", summary="Canonical actors")
-    def actors_api(top: int = Query(200, ge=1, le=10_000)):
+    def actors_api(top: int = Query(200, ge=1, le=10_000), scope: Scope = Depends(scope_params)):
         """Actors by mentions: type, ids, documents, outlets, spellings seen, mean tone."""
-        with dash.handle.open() as store:
+        with dash.scoped(scope) as (store, _):
             return _json(queries.actors(store, top))
 
     @app.get("/api/actors/{name}", summary="One actor across outlets and time")
-    def actor_api(name: str):
+    def actor_api(name: str, scope: Scope = Depends(scope_params)):
         """Mentions, roles and tone per outlet and month; the actor's quotes; the documents that mention it."""
-        return _json(_actor(dash, name))
+        return _json(_actor(dash, name, scope))
 
     @app.post("/api/analyse", summary="Analyse one article without storing it")
     async def analyse_api(request: Request):
