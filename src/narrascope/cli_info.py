@@ -52,6 +52,7 @@ def store_info(store, db: str, runs: int = 10) -> dict:
         "spans_by_layer": stats["spans_by_layer"], "labels_by_layer": stats["labels_by_layer"],
         "sources_by_status": stats["sources_by_status"], "analyses": analyses, "runs": run_rows,
         "search_terms": store.searchable(),  # False: a store from before schema 3, searched through an index in memory
+        "word_counts": store.has_word_counts(),  # False: a store from before schema 4; outlet profiles count words each time
     }
 
 
@@ -84,6 +85,9 @@ def info(db: str, n_runs: int, as_json: bool) -> None:
         if not data["search_terms"]:
             out.print("[yellow]search terms missing[/] (a store from an older narrascope): search indexes the texts on "
                       "every call until the next `narrascope analyze` run adds them.")
+        elif not data["word_counts"]:
+            out.print("[yellow]word counts missing[/] (a store from an older narrascope): outlet profiles count every "
+                      "text's words on each call until the store is next opened for writing (`narrascope analyze`).")
     if data["analyses"]:
         _print_analyses(out, data)
     _print_runs(out, data)

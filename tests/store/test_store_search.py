@@ -121,9 +121,12 @@ def test_a_store_from_before_word_counts_gains_them_when_opened_for_writing(tmp_
     with Store(path, read_only=True) as store:  # read-only: counted from the text, the same numbers
         assert not store.has_word_counts()
         assert {p.outlet: p.words for p in outlet_profiles(store)} == profiles
+    told = CliRunner().invoke(info, ["--db", str(path)])
+    assert told.exit_code == 0 and "word counts missing" in told.output
     with Store(path) as store:
         assert store.has_word_counts() and store.query("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
         assert dict(store.query("SELECT d.id, w.words FROM documents d JOIN search_docs w ON w.doc_seq = d.seq")) == {
             d.id: word_count(d.text) for d in docs}
         assert {p.outlet: p.words for p in outlet_profiles(store)} == profiles
         assert profiles == {d.outlet: word_count(d.text) for d in docs}
+    assert "word counts missing" not in CliRunner().invoke(info, ["--db", str(path)]).output
