@@ -261,3 +261,19 @@ def test_span_edges_take_whole_words_and_leave_out_what_annotators_leave_out():
                       ("a muted outcry?", "a muted outcry?")):
         at = text.index(run)
         assert text[slice(*tidy_span(text, at, at + len(run)))] == tidy
+
+
+def test_a_name_alone_is_not_a_technique_passage(seeds_dir):
+    """Seed 004 flagged "Belarus" (Repetition) and "TASS" (Loaded_Language) as passages of their own: with the
+    entities stage run first, a span that is exactly one name mention is dropped; longer passages stay."""
+    from narrascope.pipeline import Pipeline
+
+    doc = Document(source="004", text=(seeds_dir / SEED_004).read_text(encoding="utf-8"), language="en")
+    bare = analyse(doc.text)  # no entity spans: the rule has nothing to read
+    Pipeline.from_names(["sentences", "entities", "techniques"])([doc])
+    names = {(s.start, s.end) for s in doc.spans_of("entity")}
+    flagged = {(s.start, s.end) for s in doc.spans_of("technique")}
+    alone = {(s.start, s.end) for s in bare.spans_of("technique")} & names
+    assert {doc.text[a:b] for a, b in alone} >= {"Belarus", "TASS"}
+    assert not flagged & names and flagged
+    assert any(any(a <= s < e <= b and (a, b) != (s, e) for s, e in names) for a, b in flagged)  # passages naming someone stay
