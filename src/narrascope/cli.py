@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
-from .cli_corpus import DEFAULT_DB, _db_option, _open, _scope_options
+from .cli_corpus import DEFAULT_DB, _db_option, _open, _scope_options, working
 from .errors import NarrascopeError
 
 
@@ -404,7 +404,8 @@ def report(db, output, scope):
     with _open(db, scope) as store:
         if scope and not store.count():
             raise click.ClickException(f"{db}: no documents {scope.describe()}")
-        n = write_report(store, output, scope.describe())
+        with working("writing the report") as step:
+            n = write_report(store, output, scope.describe(), lambda name, k, total: step(f"{name} ({k} of {total})"))
     console.print(f"wrote {output} ({n} documents{', ' + scope.describe() if scope else ''})")
 
 

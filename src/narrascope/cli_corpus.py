@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -78,6 +79,25 @@ def _scope_options(f):
                               help="Only documents published on or before DATE (a prefix as for --from).")(with_scope)
     return click.option("--from", "date_from", default=None, metavar="DATE",
                         help="Only documents published on or after DATE (2024, 2024-03 or 2024-03-05).")(with_scope)
+
+
+@contextlib.contextmanager
+def working(what: str):
+    """A spinner with the elapsed time on stderr while a view is computed, when stderr is a terminal (a view
+    of a large store takes minutes: echoes over 50,000 articles ~5); yields ``step(text)`` to say what it is
+    doing now. Nothing is shown when stderr is not a terminal (pipes, logs, tests)."""
+    import sys
+
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal or not sys.stderr.isatty():
+        yield lambda text: None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(what)
+        yield lambda text: bar.update(task, description=f"{what}: {text}")
 
 
 def _in(db: str, scope) -> str:
@@ -253,7 +273,7 @@ def stories(db: str, window_days: int, min_outlets: int, threshold: float | None
     """
     from .corpus.stories import THRESHOLD, find_stories, how_outlets_told
 
-    with _open(db, scope) as store:
+    with _open(db, scope) as store, working("grouping stories"):
         found = find_stories(store, window_days=window_days, threshold=THRESHOLD if threshold is None else threshold,
                              min_outlets=min_outlets)[:top]
         tellings = {s.id: how_outlets_told(store, s) for s in found} if (tell or as_json) else {}
@@ -361,7 +381,7 @@ def echoes(db: str, threshold: float | None, min_chars: int | None, window_days:
     window = None if window_days.strip().lower() == "any" else window_days.strip()
     if window is not None and not window.isdigit():
         raise click.UsageError(f"--window-days {window_days!r}: give a number of days (0 or more) or 'any'")
-    with _open(db, scope) as store:
+    with _open(db, scope) as store, working("finding echoes"):
         found = find_echoes(store, threshold=THRESHOLD if threshold is None else threshold,
                             min_chars=MIN_CHARS if min_chars is None else min_chars,
                             window_days=None if window is None else int(window))

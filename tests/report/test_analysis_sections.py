@@ -67,6 +67,19 @@ def test_report_shows_each_layer_with_its_numbers(analysed_store):
     assert "Quotes (2 found)" in html
 
 
+def test_the_report_says_which_section_it_is_computing(analysed_store):
+    from narrascope.report.build import SECTIONS
+
+    store, _, _ = analysed_store
+    seen = []
+    html = build_report(store, on_section=lambda name, k, n: seen.append((name, k, n)))
+    assert [k for _, k, _ in seen] == list(range(1, len(SECTIONS) + 1)) and {n for _, _, n in seen} == {len(SECTIONS)}
+    names = [name for name, _, _ in seen]
+    assert names[:2] == ["overview", "techniques"] and "echoes" in names and "genre frames" in names
+    undated = lambda page: re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "", page)  # noqa: E731
+    assert undated(html) == undated(build_report(store))  # the callback changes nothing in the report
+
+
 def test_untrusted_names_are_escaped(analysed_store):
     store, _, _ = analysed_store
     html = build_report(store)

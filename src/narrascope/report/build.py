@@ -154,9 +154,21 @@ SECTIONS: list[Callable[[object], Section | None]] = [
 ]
 
 
-def build_report(store, scope: str = "") -> str:
-    """The report's HTML; ``scope`` says which part of the corpus it covers (a store restricted to it)."""
-    sections = [s for s in (fn(store) for fn in SECTIONS) if s is not None]
+def section_name(fn: Callable) -> str:
+    """"echoes" for ``echoes_section``: what a progress line calls a section while it is computed."""
+    return fn.__name__.removesuffix("_section").replace("_", " ")
+
+
+def build_report(store, scope: str = "", on_section: Callable[[str, int, int], None] | None = None) -> str:
+    """The report's HTML; ``scope`` says which part of the corpus it covers (a store restricted to it).
+    ``on_section(name, k, n)`` is called as section k (from 1) of n starts."""
+    sections = []
+    for k, fn in enumerate(SECTIONS, 1):
+        if on_section is not None:
+            on_section(section_name(fn), k, len(SECTIONS))
+        section = fn(store)
+        if section is not None:
+            sections.append(section)
     return _env().get_template("report.html.j2").render(
         sections=sections,
         scope=scope,
@@ -166,8 +178,8 @@ def build_report(store, scope: str = "") -> str:
     )
 
 
-def write_report(store, path: str | Path, scope: str = "") -> int:
-    html = build_report(store, scope)
+def write_report(store, path: str | Path, scope: str = "", on_section: Callable[[str, int, int], None] | None = None) -> int:
+    html = build_report(store, scope, on_section)
     path = Path(path)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True)
