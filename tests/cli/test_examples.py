@@ -146,7 +146,9 @@ def test_techniques_are_found_in_english_and_skipped_in_russian(examples_db, cli
         assert 0 <= start < end <= len(text) and text[start:end].strip()
         assert label in names and 0 < score <= 1
     versions = con.execute("SELECT DISTINCT versions->>'techniques' FROM documents").fetchall()
-    assert len(versions) == 1 and versions[0][0].startswith("2+")
+    from narrascope.detect.techniques import TechniquesStage
+
+    assert versions == [(TechniquesStage.version,)] and TechniquesStage.version.startswith("3+")
 
 
 def test_search_lists_and_finds_documents_with_their_ids(examples_db, cli):

@@ -11,9 +11,9 @@ import logging
 import os
 import threading
 from contextlib import asynccontextmanager, contextmanager
-from typing import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -71,7 +71,7 @@ class Dashboard:
             with self.handle.open() as store:
                 yield store, scope_context(scope, stored_outlets(store))
             return
-        store = self.handle._open_store()  # temporary views are per connection: never the shared one
+        store = self.handle.open_separate()  # temporary views are per connection: never the shared one
         try:
             choices = stored_outlets(store)
             try:

@@ -57,6 +57,11 @@ class StoreHandle:
                 self._users -= 1
                 self._last_used = time.monotonic()
 
+    def open_separate(self) -> Store:
+        """A read-only connection of the caller's own (to close after use), with the same errors as :meth:`open`:
+        for a request that changes the connection's state (a scope's temporary views)."""
+        return self._open_store()
+
     def _open_store(self) -> Store:
         if not self.path.exists():
             raise StoreUnavailable(f"{self.path.name}: no store here yet; run `narrascope analyze ...` first")
