@@ -201,6 +201,11 @@ def analyze(sources, db, workers, engine, address, shards_out, profile, config_p
         progress.update(task, advance=1 if status != "warning" else 0, last=_short(source))
 
     with Store(db) as store, progress:
+        if store.upgraded_from is not None:
+            from .store.duckdb_store import SCHEMA_VERSION
+
+            progress.console.print(f"updated {escape(str(db))} from store schema {store.upgraded_from} to {SCHEMA_VERSION} "
+                                   "(docs/STORE.md)", highlight=False)
         task = progress.add_task("analyse", total=_count_inputs(sources), last="")
         stats = run_analysis(iter_inputs(sources, options), store, config, workers=workers, on_item=on_item, force=force,
                              engine=engine, address=address)

@@ -124,9 +124,33 @@ def test_a_store_from_before_word_counts_gains_them_when_opened_for_writing(tmp_
     told = CliRunner().invoke(info, ["--db", str(path)])
     assert told.exit_code == 0 and "word counts missing" in told.output
     with Store(path) as store:
-        assert store.has_word_counts() and store.query("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+        assert store.upgraded_from == 3 and store.has_word_counts()
+        assert store.query("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
         assert dict(store.query("SELECT d.id, w.words FROM documents d JOIN search_docs w ON w.doc_seq = d.seq")) == {
             d.id: word_count(d.text) for d in docs}
         assert {p.outlet: p.words for p in outlet_profiles(store)} == profiles
         assert profiles == {d.outlet: word_count(d.text) for d in docs}
     assert "word counts missing" not in CliRunner().invoke(info, ["--db", str(path)]).output
+    with Store(path) as store:  # up to date: nothing to do
+        assert store.upgraded_from is None
+
+
+def test_analyze_says_when_it_brought_an_older_store_up_to_date(tmp_path, seeds_dir):
+    from narrascope.cli import analyze
+    from narrascope.store.duckdb_store import SCHEMA_VERSION
+
+    path = tmp_path / "v3.duckdb"
+    docs = _docs(seeds_dir)
+    with Store(path) as store:
+        store.save(docs[:1], store.start_run({}, {}), {})
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE search_docs DROP COLUMN words")
+    con.execute("UPDATE schema_version SET version = 3")
+    con.close()
+    page = tmp_path / "new.txt"
+    page.write_text("Minsk and Moscow signed a new gas deal on Monday, officials said.\n", encoding="utf-8")
+    result = CliRunner().invoke(analyze, [str(page), "--db", str(path), "--profile", "fast", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert f"from store schema 3 to {SCHEMA_VERSION}" in result.output
+    again = CliRunner().invoke(analyze, [str(page), "--db", str(path), "--profile", "fast", "--quiet"])
+    assert again.exit_code == 0 and "store schema" not in again.output

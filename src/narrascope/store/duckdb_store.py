@@ -196,6 +196,7 @@ class Store:
         # source -> StoredSource (fingerprint, analysis, document id), loaded on first use
         self._done_sources: dict[str, StoredSource] | None = None
         self._run_analysis: str | None = None  # this Store's current run's, from start_run
+        self.upgraded_from: int | None = None  # the schema version this opening brought up to date, if any
         self._con = _connect(self.path, read_only)
         try:
             self._check_or_create_schema()
@@ -221,6 +222,7 @@ class Store:
 
     def _check_or_create_schema(self) -> None:
         tables = _tables(self._con)
+        version = None
         if "schema_version" in tables:
             row = self._con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
             version = row[0] if row else None
@@ -242,6 +244,8 @@ class Store:
             self._con.execute("DELETE FROM schema_version")
             self._con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
             self._con.execute("COMMIT")
+            if version is not None and version < SCHEMA_VERSION:
+                self.upgraded_from = version
         except duckdb.Error as e:
             _rollback(self._con)
             raise StoreError(f"{self.path}: could not create the store schema: {e}") from e
