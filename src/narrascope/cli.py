@@ -374,10 +374,9 @@ def show(doc_id, db, as_json):
 
     DOC_ID may be a unique prefix of the id (as printed by `narrascope search`, `report` or `export`).
     """
-    from .store import Store
     from .views import render_document_text
 
-    with Store(db, read_only=True) as store:
+    with _open(db) as store:
         ids = store.find_ids(doc_id)
         if not ids:
             raise click.ClickException(f"no document with id {doc_id!r} in {db}")

@@ -113,6 +113,8 @@ def test_report_show_and_export(examples_db, cli, tmp_path):
     assert not any(line.startswith("tone ") for line in r.stdout.splitlines())
     r = cli("show", "zzzz", "--db", str(db))
     assert r.returncode != 0 and "no document" in r.stderr
+    r = cli("show", doc_id[:6], "--db", str(tmp_path / "none.duckdb"))
+    assert r.returncode == 1 and "none.duckdb: no such store; run `narrascope analyze ...` first" in r.stderr
 
     for fmt in ("jsonl", "csv", "parquet"):
         path = tmp_path / f"out.{fmt}"

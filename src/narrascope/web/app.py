@@ -189,6 +189,12 @@ def _article(dash: Dashboard, doc_id: str) -> tuple[dict, object]:
         return article_payload(doc, queries.duplicates_of(store, doc.id)), doc
 
 
+def _filters(outlet: str, date_from: str, date_to: str, technique: str, narrative: str, duplicates: bool, actor: str) -> SearchFilters:
+    """A search's filters from the page's or the API's query parameters (empty: no filter)."""
+    return SearchFilters(outlet or None, date_from or None, date_to or None, technique or None, narrative or None, duplicates,
+                         actor or None)
+
+
 def _search(dash: Dashboard, q: str, filters: SearchFilters, page: int) -> dict:
     with dash.handle.open() as store:
         results, total = search_store(store, dash.index, q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -276,9 +282,7 @@ def _add_pages(app: FastAPI, dash: Dashboard) -> None:
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: str = "", outlet: str = "", date_from: str = "", date_to: str = "", technique: str = "",
                     narrative: str = "", actor: str = "", duplicates: bool = False, page: int = Query(1, ge=1, le=10_000)):
-        filters = SearchFilters(outlet or None, date_from or None, date_to or None, technique or None, narrative or None, duplicates,
-                                actor or None)
-        data = _search(dash, q, filters, page)
+        data = _search(dash, q, _filters(outlet, date_from, date_to, technique, narrative, duplicates, actor), page)
         for r in data["results"]:
             r["snippet_html"] = _marked(r["snippet"], r["matches"])
         return dash.page(request, "search.html", data=data, title="Search")
@@ -418,9 +422,7 @@ def _add_api(app: FastAPI, dash: Dashboard) -> None:
                    duplicates: bool = Query(False, description="include linked duplicates"),
                    page: int = Query(1, ge=1, le=10_000)):
         """Documents best first, with a snippet around the matched words (offsets of the matches in the snippet)."""
-        filters = SearchFilters(outlet or None, date_from or None, date_to or None, technique or None, narrative or None, duplicates,
-                                actor or None)
-        return _json(_search(dash, q, filters, page))
+        return _json(_search(dash, q, _filters(outlet, date_from, date_to, technique, narrative, duplicates, actor), page))
 
     @app.get("/api/outlets", summary="Outlet profiles, or a comparison of two or more")
     def outlets_api(o: list[str] = Query(default=[], description="outlet names (repeat); two or more compares them"),
