@@ -100,8 +100,10 @@ class Corpus:
 
         store = Store(self.path, read_only=read_only)
         if read_only and self.scope:
+            from .corpus.scope import resolve_outlets
+
             try:
-                store.restrict(self.scope)
+                store.restrict(resolve_outlets(self.scope, store))  # outlet names in any case; ScopeError for none
             except BaseException:
                 store.close()
                 raise
@@ -167,6 +169,24 @@ class Corpus:
 
         with self._store(read_only=True) as store:
             return [e.to_dict() for e in find_echoes(store, window_days=window_days)]
+
+    def actors(self, *, top: int = 50) -> list[dict]:
+        """Canonical actors by mentions, as ``narrascope actors --json`` gives them: type, ids, mentions,
+        documents, outlets, the spellings seen and mean tone."""
+        from .cli_actors import actor_table
+
+        with self._store(read_only=True) as store:
+            return actor_table(store, top=top)
+
+    def actor(self, name: str) -> dict | None:
+        """One actor (its canonical name or any spelling the texts use) as ``narrascope actors NAME --json``
+        gives it: how each outlet frames it by month, its quotes, the documents naming it; None when unnamed."""
+        from .web.queries import actor_detail
+        from .web.search import actor_named
+
+        with self._store(read_only=True) as store:
+            canonical = actor_named(store, name)
+            return actor_detail(store, canonical) if canonical else None
 
     def outlets(self) -> list[dict]:
         """Outlet profiles as ``narrascope outlets --json`` gives them."""

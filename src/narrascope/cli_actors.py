@@ -6,6 +6,7 @@ import json
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .cli_corpus import _db_option, _in, _open, _scope_options
@@ -59,12 +60,13 @@ def actor_table(store: Store, outlet: str | None = None, top: int = 50, actor: s
 
 
 @click.command("actors")
+@click.argument("name", required=False)
 @_db_option
 @click.option("--top", type=click.IntRange(min=1), default=30, show_default=True, help="How many actors to list.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per actor on stdout.")
 @_scope_options
-def actors(db: str, top: int, as_json: bool, scope) -> None:
-    """Who the corpus talks about: canonical actors by number of mentions.
+def actors(name: str | None, db: str, top: int, as_json: bool, scope) -> None:
+    """Who the corpus talks about: canonical actors by number of mentions; with NAME, one actor in detail.
 
     Spellings, surname-only mentions and acronyms are counted under one actor
     (Lukashenka, Lukashenko and "Pres Lukashenko" are Alexander Lukashenko); a
@@ -72,15 +74,22 @@ def actors(db: str, top: int, as_json: bool, scope) -> None:
     the mean VADER compound (-1..1) of the sentences about the actor, averaged
     over the documents the tone stage scored (n).
 
+    NAME (the actor or any spelling the texts use for it) shows how each outlet
+    frames that actor month by month (mentions, roles, tone), what it is quoted
+    saying and the documents that name it, as the dashboard's actor page does.
+
     \b
     Examples:
       narrascope actors --top 20
       narrascope actors --outlet breitbart --from 2016-10 --to 2016-10   # one outlet's October
+      narrascope actors Lukashenka                                       # one actor, any spelling
     """
     with _open(db, scope) as store:
         if scope and not store.count():
             raise click.ClickException(f"{db}: no documents {scope.describe()}")
         try:
+            if name is not None:
+                return _show_actor(store, name, db, scope, top, as_json)
             rows = actor_table(store, top=top)
         except NarrascopeError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -105,3 +114,54 @@ def actors(db: str, top: int, as_json: bool, scope) -> None:
             ", ".join(r["outlets"][:5]) + (" …" if len(r["outlets"]) > 5 else ""), ", ".join(variants) + more,
         )
     out.print(table)
+
+
+def _show_actor(store: Store, name: str, db: str, scope, top: int, as_json: bool) -> None:
+    """One actor: who names it how, how each outlet frames it by month, its quotes, the documents naming it."""
+    from .cli_corpus import _check_choice, _when
+    from .web.queries import actor_detail
+    from .web.search import actor_named
+
+    canonical = actor_named(store, name)
+    if canonical is None:
+        known = [a for (a,) in store.query("SELECT DISTINCT attrs->>'actor' FROM spans WHERE layer = 'entity' "
+                                           "AND attrs->>'actor' IS NOT NULL ORDER BY 1")]
+        canonical = _check_choice("actor", name, known)  # a clear error naming the nearest actors
+    detail = actor_detail(store, canonical)
+    if detail is None:  # named only in linked duplicates
+        raise click.ClickException(f"{canonical} is named only in documents stored as copies of others")
+    if as_json:
+        click.echo(json.dumps(detail, ensure_ascii=False, default=str))
+        return
+    out = Console(highlight=False, soft_wrap=True)
+    facts = [detail["type"] or "", f"Wikidata {detail['wikidata']}" if detail["wikidata"] else "",
+             f"{detail['mentions']} mentions in {detail['documents']} documents",
+             f"{detail['as_metonym']} as its government" if detail["as_metonym"] else "",
+             f"tone {detail['tone']:+.2f}" if detail["tone"] is not None else ""]
+    out.print(f"[bold]{escape(detail['actor'])}[/] in {escape(_in(db, scope))}: " + escape(" · ".join(f for f in facts if f)))
+    out.print("written as " + escape(", ".join(detail["variants"][:20]) + (" …" if len(detail["variants"]) > 20 else "")))
+    framing = Table(title=f"how each outlet frames {detail['actor']}", header_style="bold", title_justify="left")
+    for col, justify in (("outlet", "left"), ("month", "left"), ("mentions", "right"), ("docs", "right"),
+                         ("roles P/A/I", "right"), ("tone (n)", "right")):
+        framing.add_column(col, justify=justify, overflow="fold")
+    for f in detail["framing"]:
+        roles = f["roles"]
+        framing.add_row(f["outlet"], f["month"] or "undated", str(f["mentions"]), str(f["documents"]),
+                        " / ".join(str(roles[r]) for r in ("Protagonist", "Antagonist", "Innocent")) if roles else "",
+                        f"{f['tone']:+.2f} ({f['tone_documents']})" if f["tone"] is not None else "")
+    out.print(framing)
+    if detail["quotes"]:
+        quotes = Table(title=f"{detail['actor']} quoted ({len(detail['quotes'])}{'+' if len(detail['quotes']) >= 200 else ''})",
+                       header_style="bold", title_justify="left")
+        for col in ("published", "outlet", "kind", "words"):
+            quotes.add_column(col, overflow="fold")
+        for q in detail["quotes"][:top]:
+            text = " ".join(q["text"].split())
+            quotes.add_row(_when(q["published"], True), q["outlet"], q["kind"] or "", text[:200] + (" …" if len(text) > 200 else ""))
+        out.print(quotes)
+    docs = Table(title="documents naming it (newest first)", header_style="bold", title_justify="left")
+    for col in ("id", "published", "outlet", "mentions", "roles", "title"):
+        docs.add_column(col, overflow="fold", no_wrap=col == "id")
+    for d in detail["in_documents"][:top]:
+        docs.add_row(d["doc"][:12], _when(d["published"], True), d["outlet"], str(d["mentions"]), ", ".join(d["roles"]), d["title"] or "")
+    out.print(docs)

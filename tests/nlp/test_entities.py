@@ -288,6 +288,20 @@ def test_actors_command_lists_canonical_actors_from_the_store(tmp_path, seeds):
     assert rows[0]["mentions"] >= rows[-1]["mentions"]
     result = CliRunner().invoke(actors, ["--db", str(db), "--outlet", "hill"], env={"COLUMNS": "250"})
     assert result.exit_code == 0 and "Alexander Lukashenko" in result.output and "Lukahsneko" not in result.output
+    # one actor, by any spelling: how each outlet frames it, as the dashboard's actor page and the API give it
+    from narrascope.api import Corpus
+
+    result = CliRunner().invoke(actors, ["Lukahsneko", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    detail = json.loads(result.output)
+    assert detail["actor"] == "Alexander Lukashenko" and detail["mentions"] == luka["mentions"]
+    assert {f["outlet"] for f in detail["framing"]} == {"euromaidan", "duran", "hill", "express", "orientalreview"}
+    assert sum(f["mentions"] for f in detail["framing"]) == luka["mentions"] and len(detail["in_documents"]) == 5
+    assert Corpus(db).actor("LUKASHENKA") == detail and Corpus(db).within(outlets=["HILL"]).actor("Lukashenko")["documents"] == 1
+    shown = CliRunner().invoke(actors, ["alexander lukashenko", "--db", str(db)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0 and "how each outlet frames Alexander Lukashenko" in shown.output and "orientalreview" in shown.output
+    unknown = CliRunner().invoke(actors, ["Lukashenkov", "--db", str(db)])
+    assert unknown.exit_code == 2 and "unknown actor 'Lukashenkov'; did you mean Alexander Lukashenko" in unknown.output
     result = CliRunner().invoke(actors, ["--db", str(tmp_path / "missing.duckdb")])
     assert result.exit_code == 1 and "missing.duckdb: no such store" in result.output
 

@@ -225,6 +225,7 @@ def test_actor_view_joins_spellings_and_lists_quotes(client, store):
     page = client.get(f"/actors/{luka[0]['actor']}", headers=HTML)
     assert page.status_code == 200 and data["quotes"][0]["text"][:40].replace('"', "&#34;") in page.text
     assert client.get("/api/actors/Nobody%20At%20All").status_code == 404
+    assert client.get("/api/actors/lukahsneko").json() == data  # any spelling the texts use finds the actor
 
 
 def test_pages_and_api_read_a_period_or_some_outlets(client, store):

@@ -31,7 +31,7 @@ from ..report.charts import bar_chart, column_chart, timeline_chart
 from ..report.charts_graph import story_timeline
 from . import queries
 from .article import article_payload, highlighted_blocks, marks_of
-from .search import SearchFilters, SearchIndex, query_terms, search_store
+from .search import SearchFilters, SearchIndex, actor_named, query_terms, search_store
 from .security import TOKEN_COOKIE, SecurityMiddleware, token_matches
 from .storeaccess import StoreHandle, StoreUnavailable
 
@@ -225,7 +225,7 @@ def _outlets(dash: Dashboard, names: list[str], scope: Scope = Scope()) -> dict:
 
 def _actor(dash: Dashboard, name: str, scope: Scope = Scope()) -> dict:
     with dash.scoped(scope) as (store, shown):
-        detail = queries.actor_detail(store, name)
+        detail = queries.actor_detail(store, actor_named(store, name) or name)  # the actor or any spelling of it
     if detail is None:
         raise HTTPException(404, f"no actor named {name} in this store" + (f" ({shown['describe']})" if scope else ""))
     return {**detail, "scope": shown["describe"] or None, "_scope": shown}

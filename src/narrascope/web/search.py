@@ -203,8 +203,7 @@ class SearchIndex:
         if exact is not None or store is None or not self._with_actors:
             return exact
         if key not in self._spellings:
-            rows = store.query(_SPELLING_SQL, [key, key])
-            self._spellings[key] = rows[0][0] if rows else None
+            self._spellings[key] = spelt_actor(store, key)
         return self._spellings[key]
 
     def search(self, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0,
@@ -262,6 +261,21 @@ _SPELLING_SQL = (
     "WHERE layer = 'entity' AND \"end\" - start = length(?) AND attrs->>'actor' IS NOT NULL) s "
     "JOIN documents d ON d.seq = s.doc_seq WHERE lower(substr(d.text, s.start + 1, s.\"end\" - s.start)) = ? "
     "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+
+
+def spelt_actor(store, spelling: str) -> str | None:
+    """The actor the texts most often name with ``spelling`` (any case), or None."""
+    key = spelling.strip().lower()
+    rows = store.query(_SPELLING_SQL, [key, key]) if key else []
+    return rows[0][0] if rows else None
+
+
+def actor_named(store, value: str) -> str | None:
+    """The canonical actor ``value`` names in ``store``: the actor itself (any case) or a spelling the texts use."""
+    key = value.strip().lower()
+    exact = store.query("SELECT DISTINCT attrs->>'actor' FROM spans WHERE layer = 'entity' AND lower(attrs->>'actor') = ? "
+                        "ORDER BY 1 LIMIT 1", [key]) if key else []
+    return exact[0][0] if exact else spelt_actor(store, key)
 
 
 def search_store(store, index: SearchIndex, query: str, filters: SearchFilters | None = None, limit: int = 20,
