@@ -164,12 +164,26 @@ def test_export_takes_a_period_and_outlets(polnear_store, tmp_path):
         spans = store.query("SELECT count(*) FROM spans s JOIN documents d ON d.id = s.doc_id WHERE d.outlet = ? "
                             "AND substr(d.published, 1, 10) BETWEEN ? AND ?", [outlet, *WEEK])[0][0]
     assert ids and spans
-    out = tmp_path / "week.jsonl"
-    r = runner.invoke(export_command, [*db, "--outlet", outlet.upper(), "--from", WEEK[0], "--to", WEEK[1],
-                                       "--format", "jsonl", "-o", str(out)])
-    assert r.exit_code == 0 and f"wrote {len(ids)} documents" in r.output, r.output
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert {rec["id"] for rec in records} == ids and sum(len(rec["spans"]) for rec in records) == spans
+    import csv
+
+    import duckdb
+
+    scope = ["--outlet", outlet.upper(), "--from", WEEK[0], "--to", WEEK[1]]
+    for fmt in ("jsonl", "csv", "parquet"):  # every format reads through the scope (a CSV cursor once did not)
+        out = tmp_path / f"week.{fmt}"
+        r = runner.invoke(export_command, [*db, *scope, "--format", fmt, "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        assert f"wrote {len(ids)} documents to {out} (published {WEEK[0]} to {WEEK[1]}, outlet {outlet})" in " ".join(r.output.split())
+        if fmt == "jsonl":
+            records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+            assert {rec["id"] for rec in records} == ids and sum(len(rec["spans"]) for rec in records) == spans
+        elif fmt == "csv":
+            with open(out, encoding="utf-8", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+            assert {row["id"] for row in rows} == ids and sum(int(row["n_spans"]) for row in rows) == spans
+        else:
+            got = duckdb.sql(f"SELECT id, len(spans) FROM '{out}'").fetchall()
+            assert {i for i, _ in got} == ids and sum(n for _, n in got) == spans
     r = runner.invoke(export_command, [*db, "--from", "2030", "--format", "csv", "-o", str(tmp_path / "none.csv")])
     assert r.exit_code == 1 and "no documents published from 2030" in r.output and not (tmp_path / "none.csv").exists()
     r = runner.invoke(export_command, [*db, "--outlet", "nobody", "--format", "csv", "-o", str(tmp_path / "none.csv")])

@@ -750,19 +750,17 @@ class Store:
             ORDER BY d.seq
         """
         n = 0
+        # On this connection, not a cursor: a cursor is a connection of its own, which a scope's
+        # temporary views (restrict) do not reach.
         with self._lock:
             self._flush_pending()
-            cur = self._conn().cursor()
-        try:
-            cur.execute(sql)
+            result = self._conn().execute(sql)
             with open(path, "w", encoding="utf-8", newline="") as fh:
                 writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
                 writer.writerow(header)
-                while rows := cur.fetchmany(1000):
+                while rows := result.fetchmany(1000):
                     writer.writerows(rows)
                     n += len(rows)
-        finally:
-            cur.close()
         return n
 
     def _export_parquet(self, path: Path) -> int:
