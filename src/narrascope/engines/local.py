@@ -24,7 +24,7 @@ from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator
 
 from ..document import STORED_CACHE_KEYS, Document, text_hash
-from ..nlp.terms import searchable, term_counts
+from ..nlp.terms import searchable, term_counts, word_count
 from ..errors import InputError
 from .. import __version__
 from ..pipeline import Pipeline, get_stage
@@ -240,8 +240,8 @@ def _run_phase(phase: str, batch: list[Document]) -> tuple[list[Document], dict[
     out = _WORKER_PIPELINES[phase](batch, on_stage=on_stage)
     for doc in out:
         doc.raw = None  # never ship the raw page back across processes
-        if phase == "analyze":  # the store's search terms, counted here rather than in the process that saves
-            doc.cache["search_terms"] = term_counts(searchable(doc.title, doc.text))
+        if phase == "analyze":  # the store's search terms and word count, counted here rather than in the process that saves
+            doc.cache["search_terms"] = (*term_counts(searchable(doc.title, doc.text)), word_count(doc.text))
         for key in [k for k in doc.cache if k not in STORED_CACHE_KEYS]:
             del doc.cache[key]  # e.g. token embeddings: large, and not stored
     return out, timings

@@ -927,16 +927,17 @@ def _batch_columns(batch: list[Document], hashes: dict[str, str], run_id: str, v
 
 def _search_columns(docs) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """``search_terms`` (doc_seq, term, tf) and ``search_docs`` (doc_seq, len, words) columns of (seq, title, text[, counted])
-    tuples: what full-text search ranks by, and the text's word count. ``counted``: the terms a worker already counted
-    (``doc.cache["search_terms"]``)."""
+    tuples: what full-text search ranks by, and the text's word count. ``counted``: what a worker already counted
+    (``doc.cache["search_terms"]``: the term counts, their total and the word count)."""
     from ..nlp.terms import searchable, term_counts, word_count
 
     seqs, lengths, words_of, distinct, terms, tfs = [], [], [], [], [], []
     for seq, title, text, *counted in docs:
-        counts, words = (counted and counted[0]) or term_counts(searchable(title, text))
+        found = counted[0] if counted and counted[0] and len(counted[0]) == 3 else None
+        counts, length, words = found or (*term_counts(searchable(title, text)), word_count(text))
         seqs.append(seq)
-        lengths.append(words)
-        words_of.append(word_count(text))
+        lengths.append(length)
+        words_of.append(words)
         distinct.append(len(counts))
         terms.extend(counts.keys())
         tfs.extend(counts.values())
