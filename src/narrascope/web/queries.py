@@ -106,7 +106,7 @@ def actor_detail(store, name: str) -> dict | None:
         "ORDER BY d.published NULLS LAST, d.id, s.start LIMIT 200", [name])
     documents = store.query(
         "SELECT d.id, d.title, coalesce(d.outlet, '(unknown)'), d.published, count(*) AS mentions, "
-        "  list(DISTINCT s.attrs->>'role') FILTER (WHERE s.attrs->>'role' IS NOT NULL) "
+        "  list(DISTINCT s.attrs->>'role' ORDER BY s.attrs->>'role') FILTER (WHERE s.attrs->>'role' IS NOT NULL) "
         f"FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.layer = 'entity' AND s.attrs->>'actor' = ? AND {ORIGINALS} "
         "GROUP BY ALL ORDER BY d.published DESC NULLS LAST, d.id LIMIT 200", [name])
     return {
