@@ -88,9 +88,10 @@ def actors_section(store) -> Section | None:
     """Canonical actors: mentions, documents, outlets, and how each outlet casts them."""
     actors = store.query(
         "SELECT coalesce(s.attrs->>'actor', substr(d.text, s.start + 1, s.\"end\" - s.start)) AS actor, "
-        "  any_value(s.label) AS type, count(*) AS mentions, count(DISTINCT s.doc_id) AS docs, "
+        "  mode(s.label) AS type, count(*) AS mentions, count(DISTINCT s.doc_id) AS docs, "
         "  count(DISTINCT coalesce(d.outlet, '(unknown)')) AS outlets, "
-        "  string_agg(DISTINCT substr(d.text, s.start + 1, s.\"end\" - s.start), ' · ') AS variants "
+        "  string_agg(DISTINCT substr(d.text, s.start + 1, s.\"end\" - s.start), ' · ' "
+        "             ORDER BY substr(d.text, s.start + 1, s.\"end\" - s.start)) AS variants "
         f"FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.layer = 'entity' AND {NOT_DUPLICATE} "
         "GROUP BY actor ORDER BY docs DESC, mentions DESC, actor LIMIT 40"
     )
@@ -116,7 +117,7 @@ def quotes_section(store) -> Section | None:
     """Who is quoted, by which outlets, saying what."""
     speakers = store.query(
         "SELECT coalesce(s.attrs->>'speaker', '(unattributed)') AS who, count(*) AS n, count(DISTINCT s.doc_id) AS docs, "
-        "  string_agg(DISTINCT coalesce(d.outlet, '(unknown)'), ', ') AS outlets "
+        "  string_agg(DISTINCT coalesce(d.outlet, '(unknown)'), ', ' ORDER BY coalesce(d.outlet, '(unknown)')) AS outlets "
         f"FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.layer = 'quote' AND {NOT_DUPLICATE} "
         "GROUP BY who ORDER BY n DESC, who LIMIT 30"
     )

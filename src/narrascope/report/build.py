@@ -53,8 +53,8 @@ def documents_section(store) -> Section:
         "SELECT d.id, d.title, d.outlet, d.published, d.language, d.source, "
         "(SELECT count(*) FROM segments s WHERE s.doc_id = d.id) AS n_segments, "
         "(SELECT count(*) FROM spans p WHERE p.doc_id = d.id AND p.layer = 'sentence') AS n_sentences, "
-        "(SELECT any_value(duplicate_of) FROM duplicates x WHERE x.doc_id = d.id) AS dup "
-        f"FROM documents d ORDER BY d.published DESC NULLS LAST, d.outlet, d.title LIMIT {MAX_DOCS_LISTED}"
+        "(SELECT arg_max(duplicate_of, (coalesce(similarity, 0), duplicate_of)) FROM duplicates x WHERE x.doc_id = d.id) AS dup "
+        f"FROM documents d ORDER BY d.published DESC NULLS LAST, d.outlet, d.title, d.id LIMIT {MAX_DOCS_LISTED}"
     )
     total = store.count()
     html = _env().get_template("documents.html.j2").render(rows=rows, total=total, limit=MAX_DOCS_LISTED)
