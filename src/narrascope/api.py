@@ -138,9 +138,11 @@ class Corpus:
         finds them: one dict each (id, title, outlet, published, language, score, snippet, matches), and
         how many match in all. Filters take stored values exactly (a technique's label, an ISO date prefix);
         ``actor`` takes a canonical actor or any spelling the texts use for one."""
+        from .corpus.scope import Scope
         from .web.search import SearchFilters, SearchIndex, query_terms, search_store
 
-        filters = SearchFilters(outlet, date_from, date_to, technique, narrative, duplicates, actor)
+        period = Scope(date_from, date_to)  # ScopeError for a malformed date or a period that ends before it starts
+        filters = SearchFilters(outlet, period.date_from, period.date_to, technique, narrative, duplicates, actor)
         index = SearchIndex(terms=query_terms(query), actors=actor is not None)
         try:
             with self._store(read_only=True) as store:

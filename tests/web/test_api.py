@@ -228,6 +228,24 @@ def test_actor_view_joins_spellings_and_lists_quotes(client, store):
     assert client.get("/api/actors/lukahsneko").json() == data  # any spelling the texts use finds the actor
 
 
+def test_search_dates_are_checked_and_take_the_other_pages_names(client, store, web_db):
+    from narrascope.api import Corpus
+    from narrascope.corpus.scope import ScopeError
+
+    day = store.query("SELECT max(substr(published, 1, 10)) FROM documents WHERE id NOT IN (SELECT doc_id FROM duplicates)")[0][0]
+    by_name = client.get("/api/search", params={"date_from": day}).json()
+    assert by_name["total"] >= 1 and client.get("/api/search", params={"from": day}).json() == by_name
+    assert client.get("/api/search").json()["total"] > by_name["total"]
+    for params, message in (({"date_from": "2024-13"}, "from '2024-13': give a year, a month or a day"),
+                            ({"from": "March"}, "from 'March': give a year"),
+                            ({"from": "2024-03-20", "to": "2024-03-19"}, "to 2024-03-19 is before from 2024-03-20")):
+        bad = client.get("/api/search", params=params)
+        assert bad.status_code == 422 and message in bad.json()["error"], bad.text
+    assert client.get("/search", params={"date_to": "2024-3"}, headers=HTML).status_code == 422
+    with pytest.raises(ScopeError, match="give a year"):
+        Corpus(web_db).search("gas", date_from="2024-13")
+
+
 def test_pages_and_api_read_a_period_or_some_outlets(client, store):
     """from, to and outlet (as the CLI's --from, --to, --outlet) narrow the overview, outlets and actors."""
     from narrascope.cli_actors import actor_table

@@ -190,8 +190,13 @@ def _article(dash: Dashboard, doc_id: str) -> tuple[dict, object]:
 
 
 def _filters(outlet: str, date_from: str, date_to: str, technique: str, narrative: str, duplicates: bool, actor: str) -> SearchFilters:
-    """A search's filters from the page's or the API's query parameters (empty: no filter)."""
-    return SearchFilters(outlet or None, date_from or None, date_to or None, technique or None, narrative or None, duplicates,
+    """A search's filters from the page's or the API's query parameters (empty: no filter); a 422 for a malformed
+    date or a period that ends before it starts, as on the other pages."""
+    try:
+        period = Scope(date_from.strip() or None, date_to.strip() or None)
+    except ScopeError as exc:
+        raise HTTPException(422, _for_web(str(exc))) from None
+    return SearchFilters(outlet or None, period.date_from, period.date_to, technique or None, narrative or None, duplicates,
                          actor or None)
 
 
@@ -281,8 +286,9 @@ def _add_pages(app: FastAPI, dash: Dashboard) -> None:
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: str = "", outlet: str = "", date_from: str = "", date_to: str = "", technique: str = "",
-                    narrative: str = "", actor: str = "", duplicates: bool = False, page: int = Query(1, ge=1, le=10_000)):
-        data = _search(dash, q, _filters(outlet, date_from, date_to, technique, narrative, duplicates, actor), page)
+                    narrative: str = "", actor: str = "", duplicates: bool = False, page: int = Query(1, ge=1, le=10_000),
+                    from_: str = Query("", alias="from"), to: str = ""):
+        data = _search(dash, q, _filters(outlet, date_from or from_, date_to or to, technique, narrative, duplicates, actor), page)
         for r in data["results"]:
             r["snippet_html"] = _marked(r["snippet"], r["matches"])
         return dash.page(request, "search.html", data=data, title="Search")
@@ -420,9 +426,11 @@ def _add_api(app: FastAPI, dash: Dashboard) -> None:
                    actor: str = Query("", description="only documents naming this actor: its canonical name or any "
                                                       "spelling the texts use (Lukashenka finds Alexander Lukashenko)"),
                    duplicates: bool = Query(False, description="include linked duplicates"),
-                   page: int = Query(1, ge=1, le=10_000)):
+                   page: int = Query(1, ge=1, le=10_000),
+                   from_: str = Query("", alias="from", description="the same as date_from (as the other pages name it)"),
+                   to: str = Query("", description="the same as date_to")):
         """Documents best first, with a snippet around the matched words (offsets of the matches in the snippet)."""
-        return _json(_search(dash, q, _filters(outlet, date_from, date_to, technique, narrative, duplicates, actor), page))
+        return _json(_search(dash, q, _filters(outlet, date_from or from_, date_to or to, technique, narrative, duplicates, actor), page))
 
     @app.get("/api/outlets", summary="Outlet profiles, or a comparison of two or more")
     def outlets_api(o: list[str] = Query(default=[], description="outlet names (repeat); two or more compares them"),
