@@ -21,8 +21,7 @@ WITH m AS (
     SELECT s.doc_seq, s.start, s."end", s.label, a[1] AS actor, a[2] AS actor_id, a[3] AS wikidata, a[4] AS metonym_of
     FROM (SELECT doc_seq, start, "end", label, json_extract_string(attrs, ['$.actor', '$.actor_id', '$.wikidata', '$.metonym_of']) AS a
           FROM spans WHERE layer = 'entity') s
-    JOIN documents d ON d.seq = s.doc_seq
-    WHERE a[1] IS NOT NULL AND ($outlet::VARCHAR IS NULL OR d.outlet = $outlet) AND ($actor::VARCHAR IS NULL OR a[1] = $actor)
+    WHERE a[1] IS NOT NULL AND ($actor::VARCHAR IS NULL OR a[1] = $actor)
 ), top AS (
     SELECT actor, mode(label) AS type, any_value(actor_id) AS actor_id, any_value(wikidata) AS wikidata, count(*) AS mentions,
            count(DISTINCT doc_seq) AS documents, count(metonym_of) AS as_metonym
@@ -34,9 +33,8 @@ WITH m AS (
     FROM m JOIN documents d ON d.seq = m.doc_seq WHERE m.actor IN (SELECT actor FROM top) GROUP BY 1
 ), tone AS (
     SELECT l.label AS actor, {MEAN_SCORE} AS tone, count(*) AS n
-    FROM labels l JOIN documents d ON d.seq = l.doc_seq
-    WHERE l.layer = 'tone' AND l.score IS NOT NULL AND ($outlet::VARCHAR IS NULL OR d.outlet = $outlet)
-      AND l.label IN (SELECT actor FROM top)
+    FROM labels l
+    WHERE l.layer = 'tone' AND l.score IS NOT NULL AND l.label IN (SELECT actor FROM top)
     GROUP BY 1
 )
 SELECT t.actor, t.type, t.actor_id, t.wikidata, t.mentions, t.documents, t.as_metonym, s.outlets, s.variants,
@@ -46,14 +44,15 @@ ORDER BY t.mentions DESC, t.actor
 """
 
 
-def actor_table(store: Store, outlet: str | None = None, top: int = 50, actor: str | None = None) -> list[dict]:
+def actor_table(store: Store, top: int = 50, actor: str | None = None) -> list[dict]:
     """One row per canonical actor: type, ids, mentions, documents, outlets, the spellings seen, and tone.
 
     ``tone`` is the mean of the actor's per-document tone labels (``tone_documents`` of them);
     both are None where the tone stage did not run or scored no sentence about the actor.
-    ``actor``: that actor's row alone (none when the corpus does not name it).
+    ``actor``: that actor's row alone (none when the corpus does not name it). Some outlets or a
+    period only: a store restricted to that scope (``Store.restrict``).
     """
-    rows = store.query(_ACTORS_SQL, {"outlet": outlet, "actor": actor, "top": top})
+    rows = store.query(_ACTORS_SQL, {"actor": actor, "top": top})
     keys = ("actor", "type", "actor_id", "wikidata", "mentions", "documents", "as_metonym", "outlets", "variants",
             "tone", "tone_documents")
     return [dict(zip(keys, row)) for row in rows]

@@ -203,11 +203,15 @@ def test_outlets_and_actors_commands_show_tone(seeds, seed_store):
     data = json.loads(runner.invoke(outlets_command, ["--db", str(seed_store), "--json"]).output)
     assert any(a["tone"] is not None for p in data for a in p["actors"])
 
+    from narrascope.corpus.scope import Scope
+
     with Store(seed_store, read_only=True) as s:
         rows = {r["actor"]: r for r in actor_table(s, top=500)}
-        only_b = {r["actor"]: r for r in actor_table(s, "outlet-b", top=500)}
         one = actor_table(s, top=1, actor="Russia")  # one actor's row alone (an actor page), as in the whole table
         assert one == [rows["Russia"]] and actor_table(s, actor="Nobody") == []
+    with Store(seed_store, read_only=True) as s:  # one outlet: the store restricted to it
+        s.restrict(Scope(outlets=("outlet-b",)))
+        only_b = {r["actor"]: r for r in actor_table(s, top=500)}
     every = [lab.score for d in seeds.values() for lab in d.labels_of("tone") if lab.label == "Russia"]
     assert rows["Russia"]["tone_documents"] == len(every) == 5
     assert rows["Russia"]["tone"] == pytest.approx(sum(every) / len(every), abs=1e-4)
