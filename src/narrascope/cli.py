@@ -406,7 +406,7 @@ def report(db, output, scope):
     from .report import write_report
 
     with _open(db, scope) as store:
-        scope = store.scope  # outlet names as stored
+        scope = store.scope or scope  # outlet names as stored
         if scope and not store.count():
             raise click.ClickException(f"{db}: no documents {scope.describe()}")
         with working("writing the report") as step:
@@ -428,7 +428,7 @@ def export(db, fmt, output, scope):
       narrascope export --format jsonl --outlet nyt --from 2016-10 -o nyt-october.jsonl
     """
     with _open(db, scope) as store:
-        scope = store.scope  # outlet names as stored
+        scope = store.scope or scope  # outlet names as stored
         if scope and not store.count():
             raise click.ClickException(f"{db}: no documents {scope.describe()}")
         n = store.export(output, fmt)

@@ -84,7 +84,7 @@ def actors(name: str | None, db: str, top: int, as_json: bool, scope) -> None:
       narrascope actors Lukashenka                                       # one actor, any spelling
     """
     with _open(db, scope) as store:
-        scope = store.scope  # outlet names as stored
+        scope = store.scope or scope  # outlet names as stored
         if scope and not store.count():
             raise click.ClickException(f"{db}: no documents {scope.describe()}")
         try:

@@ -35,13 +35,11 @@ def _open(db: str, scope=None):
         store = Store(db, read_only=True)
     except NarrascopeError as exc:
         raise click.ClickException(str(exc)) from exc
-    store.scope = scope  # the commands describe the scope as the store spells its outlets
     if scope:
         from .corpus.scope import ScopeError, resolve_outlets
 
         try:
-            store.scope = resolve_outlets(scope, store)
-            store.restrict(store.scope)
+            store.restrict(resolve_outlets(scope, store))  # store.scope: the outlets as the store spells them
         except ScopeError as exc:
             store.close()
             raise click.UsageError(str(exc)) from exc
@@ -196,7 +194,7 @@ def outlets(db: str, compare: bool, names: tuple[str, ...], as_json: bool, scope
     if names and not comparing:
         raise click.UsageError("outlet names are given with --compare A B ...")
     with _open(db, scope) as store:
-        scope = store.scope  # outlet names as stored
+        scope = store.scope or scope  # outlet names as stored
         try:
             result = compare_outlets(store, list(names)) if comparing else outlet_profiles(store)
         except NarrascopeError as exc:
@@ -277,7 +275,7 @@ def stories(db: str, window_days: int, min_outlets: int, threshold: float | None
     from .corpus.stories import THRESHOLD, find_stories, how_outlets_told
 
     with _open(db, scope) as store, working("grouping stories"):
-        scope = store.scope  # outlet names as stored
+        scope = store.scope or scope  # outlet names as stored
         found = find_stories(store, window_days=window_days, threshold=THRESHOLD if threshold is None else threshold,
                              min_outlets=min_outlets)[:top]
         tellings = {s.id: how_outlets_told(store, s) for s in found} if (tell or as_json) else {}
@@ -340,7 +338,7 @@ def narratives(db: str, which: str, min_outlets: int, top: int, as_json: bool, s
     from .corpus.spread import LAYERS, narrative_spread, path_text
 
     with _open(db, scope) as store:
-        scope = store.scope  # outlet names as stored
+        scope = store.scope or scope  # outlet names as stored
         found = narrative_spread(store, _LAYER_CHOICES[which] or LAYERS, min_outlets)[:top]
     if as_json:
         for spread in found:
@@ -387,7 +385,7 @@ def echoes(db: str, threshold: float | None, min_chars: int | None, window_days:
     if window is not None and not window.isdigit():
         raise click.UsageError(f"--window-days {window_days!r}: give a number of days (0 or more) or 'any'")
     with _open(db, scope) as store, working("finding echoes"):
-        scope = store.scope  # outlet names as stored
+        scope = store.scope or scope  # outlet names as stored
         found = find_echoes(store, threshold=THRESHOLD if threshold is None else threshold,
                             min_chars=MIN_CHARS if min_chars is None else min_chars,
                             window_days=None if window is None else int(window))

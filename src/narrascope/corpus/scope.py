@@ -111,9 +111,10 @@ def stored_outlets(store) -> list[str]:
     return [o for (o,) in store.query("SELECT DISTINCT outlet FROM documents WHERE outlet IS NOT NULL ORDER BY 1")]
 
 
-def resolve_outlets(scope: Scope, store) -> Scope:
-    """``scope`` with its outlets spelt as ``store`` stores them; ScopeError for one it does not hold."""
+def resolve_outlets(scope: Scope, store, stored: list[str] | None = None) -> Scope:
+    """``scope`` with its outlets spelt as ``store`` stores them; ScopeError for one it does not hold.
+    ``stored``: the store's outlets when the caller has read them already (``stored_outlets``)."""
     if not scope.outlets:
         return scope
-    stored = stored_outlets(store)
+    stored = stored_outlets(store) if stored is None else stored
     return Scope(scope.date_from, scope.date_to, tuple(match_choice("outlet", o, stored) for o in scope.outlets))

@@ -197,6 +197,7 @@ class Store:
         self._done_sources: dict[str, StoredSource] | None = None
         self._run_analysis: str | None = None  # this Store's current run's, from start_run
         self.upgraded_from: int | None = None  # the schema version this opening brought up to date, if any
+        self.scope: Any = None  # the corpus.scope.Scope the reads are restricted to (see restrict)
         self._con = _connect(self.path, read_only)
         try:
             self._check_or_create_schema()
@@ -271,6 +272,7 @@ class Store:
         """
         if not self.read_only:
             raise StoreError(f"{self.path}: only a store opened read-only can be restricted to a scope")
+        self.scope = scope
         where, params = scope.where()
         with self._lock:
             con = self._conn()

@@ -75,7 +75,7 @@ class Dashboard:
         try:
             choices = stored_outlets(store)
             try:
-                scope = resolve_outlets(scope, store)
+                scope = resolve_outlets(scope, store, choices)
             except ScopeError as exc:
                 raise HTTPException(422, _for_web(str(exc))) from None
             if not store.restrict(scope):
