@@ -127,9 +127,7 @@ def _show_actor(store: Store, name: str, db: str, scope, top: int, as_json: bool
         known = [a for (a,) in store.query("SELECT DISTINCT attrs->>'actor' FROM spans WHERE layer = 'entity' "
                                            "AND attrs->>'actor' IS NOT NULL ORDER BY 1")]
         canonical = _check_choice("actor", name, known)  # a clear error naming the nearest actors
-    detail = actor_detail(store, canonical)
-    if detail is None:  # named only in linked duplicates
-        raise click.ClickException(f"{canonical} is named only in documents stored as copies of others")
+    detail = actor_detail(store, canonical)  # found: actor_named and actor_detail read the same mentions
     if as_json:
         click.echo(json.dumps(detail, ensure_ascii=False, default=str))
         return

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..document import Document, Label, Segment, Span, text_hash
 from ..errors import StoreError
-from ..nlp.terms import WORDS_SQL
+from ..nlp.terms import WORDS_SQL, searchable, term_counts, word_count
 
 # 2: the vectors table; 3: search terms (older stores gain them when opened for writing);
 # 4: search_docs.words, each document's word count (counted in SQL once when an older store is opened for writing)
@@ -931,12 +931,9 @@ def _search_columns(docs) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
     """``search_terms`` (doc_seq, term, tf) and ``search_docs`` (doc_seq, len, words) columns of (seq, title, text[, counted])
     tuples: what full-text search ranks by, and the text's word count. ``counted``: what a worker already counted
     (``doc.cache["search_terms"]``: the term counts, their total and the word count)."""
-    from ..nlp.terms import searchable, term_counts, word_count
-
     seqs, lengths, words_of, distinct, terms, tfs = [], [], [], [], [], []
     for seq, title, text, *counted in docs:
-        found = counted[0] if counted and counted[0] and len(counted[0]) == 3 else None
-        counts, length, words = found or (*term_counts(searchable(title, text)), word_count(text))
+        counts, length, words = (counted and counted[0]) or (*term_counts(searchable(title, text)), word_count(text))
         seqs.append(seq)
         lengths.append(length)
         words_of.append(words)
