@@ -77,7 +77,6 @@ with TestClient(create_app(sys.argv[1])) as client:
     r = client.get("/actors/Hillary Clinton"); r.raise_for_status(); t5 = time.perf_counter()
 print(f"TIMES {t1 - t0:.2f} {t2 - t1:.2f} {t3 - t2:.2f} {t4 - t3:.2f} {t5 - t4:.2f}")
 """
-WEB_ONLY: bool | None = None  # --only: whether the web rows are wanted too (None: no --only, every row)
 WEB_ROWS = ("web: start + first overview page", "web: a search after it", "web: the outlets page", "web: the actors page",
             "web: one actor's page")
 
@@ -211,14 +210,14 @@ def run_timed(argv: list[str]) -> tuple[float, float, str]:
         return wall, usage.ru_maxrss / 1024, out.read()
 
 
-def measure(db: Path, tmp: Path) -> list[tuple[str, float, float]]:
+def measure(db: Path, tmp: Path, web: bool = True) -> list[tuple[str, float, float]]:
     results = []
     for name, args in COMMANDS:
         argv = [sys.executable, "-m", "narrascope", *(a.format(tmp=tmp) for a in args), "--db", str(db)]
         wall, rss, _ = run_timed(argv)
         results.append((name, wall, rss))
         print(f"  {name}: {wall:.1f} s, {rss:.0f} MB", file=sys.stderr)
-    if WEB_ONLY is not None and not WEB_ONLY:
+    if not web:
         return results
     wall, rss, out = run_timed([sys.executable, "-c", WEB_SCRIPT, str(db)])
     times = [float(x) for x in out.split("TIMES", 1)[1].split()]
@@ -243,10 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale_only:
         scale_store(args.base, args.scale_only, args.docs[0], args.outlets)
         return 0
-    global WEB_ONLY
+    web = True  # the dashboard's rows: always, unless --only names other rows alone
     if args.only:
         COMMANDS[:] = [c for c in COMMANDS if c[0] in args.only]
-        WEB_ONLY = any(name == "web" or name.startswith("web:") for name in args.only)
+        web = any(name == "web" or name.startswith("web:") for name in args.only)
     if not args.base.exists():
         build_base(args.base)
     results = {}
@@ -262,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                 subprocess.run([sys.executable, __file__, "--base", str(args.base), "--outlets", str(args.outlets),
                                 "--scale-only", str(db), "--docs", str(n)], check=True)
             print(f"measuring {db} ({db.stat().st_size / 2**20:.0f} MB)", file=sys.stderr)
-            results[n] = measure(db, tmp)
+            results[n] = measure(db, tmp, web)
     if args.json:
         args.json.write_text(json.dumps({str(n): r for n, r in results.items()}, indent=1))
     sizes = list(results)
